@@ -1,0 +1,126 @@
+# plbuf - see README.md.  `make` builds, `make demo` runs the main job, `make check` runs every test.
+BUILD   ?= build
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+DESTDIR ?=
+CC      ?= cc
+AR      ?= ar
+# SAN=1: AddressSanitizer + UBSan build (make check does one in build/asan).
+SAN     ?=
+# CI sets CI=true: warnings are errors there.
+WERROR  ?= $(if $(CI),-Werror,)
+
+VERSION := 0.1.0
+SOMAJOR := 0
+
+TARGET_ARCH_NAME := $(shell $(CC) -dumpmachine | cut -d- -f1)
+ifeq ($(TARGET_ARCH_NAME),aarch64)
+ARCH_SRC := src/arch/aarch64.c
+else ifneq ($(filter arm%,$(TARGET_ARCH_NAME)),)
+ARCH_SRC := src/arch/arm.c
+else ifeq ($(TARGET_ARCH_NAME),x86_64)
+ARCH_SRC := src/arch/x86_64.c
+else
+ARCH_SRC := src/arch/generic.c
+endif
+ifeq ($(wildcard $(ARCH_SRC)),)
+ARCH_SRC := $(wildcard src/arch/generic.c)
+endif
+
+# The XRT backend needs Debian's libxrt-dev; it is built whenever the headers are there.
+HAVE_XRT ?= $(shell test -f /usr/include/xrt/xrt/xrt_bo.h -o -f /usr/include/xrt/xrt_bo.h && echo 1)
+
+CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -fPIC -pthread $(WERROR)
+LDLIBS   += -pthread -lrt
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+ifeq ($(HAVE_XRT),1)
+CPPFLAGS += -DPLBUF_HAVE_XRT -I/usr/include/xrt
+XRT_LIBS := -lxrt_coreutil
+endif
+
+LIB_SRC  := $(sort $(wildcard src/*.c src/backends/*.c)) $(ARCH_SRC)
+ifneq ($(HAVE_XRT),1)
+LIB_SRC  := $(filter-out src/backends/xrt.c,$(LIB_SRC))
+endif
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/t_*.c))
+TEST_LIB_SRC := $(sort $(wildcard tests/lib/*.c))
+BENCH_SRC := $(sort $(wildcard bench/b_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_LIB_OBJ := $(TEST_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+SONAME   := libplbuf.so.$(SOMAJOR)
+SHLIB    := $(BUILD)/libplbuf.so.$(VERSION)
+STLIB    := $(BUILD)/libplbuf.a
+
+all: $(STLIB) $(BUILD)/libplbuf.so $(BUILD)/plbuf $(TESTS) $(BUILD)/plbuf.pc
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(STLIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SHLIB): $(LIB_OBJ) src/plbuf.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/plbuf.map $(LDFLAGS) -o $@ $(LIB_OBJ) $(LDLIBS) $(XRT_LIBS)
+
+$(BUILD)/libplbuf.so: $(SHLIB)
+	ln -sf libplbuf.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(BUILD)/plbuf: $(CLI_OBJ) $(STLIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(STLIB) $(LDLIBS) $(XRT_LIBS)
+
+# Tests link the static library so that they can reach internal functions too.
+$(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJ) $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJ) $(STLIB) $(LDLIBS) $(XRT_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(STLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(STLIB) $(LDLIBS) $(XRT_LIBS)
+
+$(BUILD)/plbuf.pc: plbuf.pc.in
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+demo: all
+	$(BUILD)/plbuf demo
+
+# Installs what the tests need (Debian packages, as root) when it is missing, builds the normal and
+# the sanitizer build, and runs every test suite.  The runner's last line is `N passed, N failed`.
+check:
+	tests/deps.sh
+	$(MAKE) all
+	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
+	tests/run.sh $(BUILD) $(BUILD)/asan
+
+install: all
+	install -d $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
+	install -m 644 include/plbuf.h $(DESTDIR)$(INCDIR)/
+	install -m 644 $(STLIB) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libplbuf.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libplbuf.so
+	install -m 644 $(BUILD)/plbuf.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 755 $(BUILD)/plbuf $(DESTDIR)$(BINDIR)/
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all demo check install clean
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d)

@@ -1,0 +1,229 @@
+/*
+ * plbuf.h - DMA buffers for FPGA and accelerator IP, from Linux user space.
+ *
+ * A plbuf buffer is contiguous memory (physically, or in an IOMMU's IOVA space) that is typed and
+ * shaped like a numpy array, knows the address a device must be given, knows whether it is
+ * cache-coherent, and can flush / invalidate itself.  It is the C counterpart of PYNQ's
+ * pynq.allocate() / pynq.Buffer.
+ *
+ * Conventions
+ *  - Functions that return int return 0 (or a count) on success and a negative errno on failure.
+ *  - Functions that return a pointer return NULL on failure and set errno.
+ *  - After any failure, plbuf_errmsg() gives a sentence saying what failed and what to do about
+ *    it (which file, ioctl, limit or argument).  The message is per thread.
+ *  - Sizes, offsets and addresses are 64-bit everywhere, on 32-bit systems too.
+ *  - Handles are opaque.  A context may be used from several threads at once.
+ */
+#ifndef PLBUF_H
+#define PLBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PLBUF_VERSION_MAJOR 0
+#define PLBUF_VERSION_MINOR 1
+#define PLBUF_VERSION_PATCH 0
+
+/* numpy's limit on dimensions (NPY_MAXDIMS in numpy 1.x). */
+#define PLBUF_MAXDIM 32
+#define PLBUF_DTYPE_STRLEN 64
+#define PLBUF_NAMELEN 32
+/* Returned by plbuf_physical_address() when the backend cannot know it. */
+#define PLBUF_NO_ADDRESS UINT64_MAX
+
+typedef struct plbuf_ctx plbuf_ctx; /* an open backend: its banks and pools */
+typedef struct plbuf_buf plbuf_buf; /* a buffer, or a view of one */
+
+/* ---------------------------------------------------------------- errors */
+
+/* The message of the last failure in this thread ("" if none).  Never NULL. */
+const char *plbuf_errmsg(void);
+/* strerror() for plbuf's codes; accepts err or -err. */
+const char *plbuf_strerror(int err);
+
+/* ---------------------------------------------------------------- dtypes */
+
+/* A dtype as numpy parses it: the fields carry numpy's values of the same names. */
+struct plbuf_dtype_info {
+	char str[PLBUF_DTYPE_STRLEN]; /* dtype.str: "<u4", ">f8", "|b1", "<U5", "<M8[ns]", "|V12" */
+	char kind;                    /* dtype.kind: b i u f c m M S U V */
+	char byteorder;               /* dtype.byteorder: '<' '>' '|' '=' (as numpy reports it) */
+	int nfields;                  /* len(dtype.fields), 0 when not a record */
+	uint64_t itemsize;            /* dtype.itemsize */
+	uint64_t alignment;           /* dtype.alignment */
+	/* Sub-array dtypes ("(2,3)f4"): numpy expands them into the array's shape. */
+	int subndim;                          /* len(dtype.shape); 0 when not a sub-array */
+	int64_t subshape[PLBUF_MAXDIM];       /* dtype.shape */
+	char base[PLBUF_DTYPE_STRLEN];        /* dtype.base.str (== str when not a sub-array) */
+	uint64_t base_itemsize;               /* dtype.base.itemsize */
+	uint64_t base_alignment;              /* dtype.base.alignment */
+};
+
+/* Parses a dtype string exactly as numpy.dtype() does.
+ * Returns 0, or -EINVAL with a message for a string numpy rejects, and for 'O' (object), which
+ * numpy accepts but DMA cannot carry. */
+int plbuf_dtype_parse(const char *str, struct plbuf_dtype_info *out);
+
+/* ---------------------------------------------------------------- contexts */
+
+/* Opens a backend by name ("sim", "hugepage", "reserved", "vfio", "udmabuf", "xlnk", "zocl", "xrt"),
+ * or the automatic choice when name is NULL or "auto".  options is a space-separated list of
+ * key=value pairs understood by that backend (see docs/backends.md), or NULL.
+ * The environment variable PLBUF_OPTIONS is appended to options, PLBUF_BACKEND overrides an
+ * automatic choice, and PLBUF_ROOT prefixes every /dev, /sys and /proc path (for fixture trees). */
+plbuf_ctx *plbuf_open(const char *name, const char *options);
+/* Closes a context.  Buffers still allocated from it are released with it; their handles become
+ * invalid.  NULL is ignored. */
+void plbuf_close(plbuf_ctx *ctx);
+/* The process-wide default context, opened on first use as plbuf_open(NULL, NULL) would. */
+plbuf_ctx *plbuf_default(void);
+
+const char *plbuf_ctx_backend(const plbuf_ctx *ctx); /* "sim", "hugepage", ... */
+/* Why the automatic choice picked this backend (one line); "" for an explicit one. */
+const char *plbuf_ctx_reason(const plbuf_ctx *ctx);
+
+/* Cache-line size the context maintains and aligns to. */
+size_t plbuf_ctx_line_size(const plbuf_ctx *ctx);
+
+struct plbuf_bank_info {
+	char name[PLBUF_NAMELEN]; /* "DDR0", "udmabuf0", "bank1", ... */
+	uint64_t base;            /* lowest device address of the bank, 0 when unknown */
+	uint64_t size;            /* bytes the bank can hold in all (0 when unknown) */
+	uint64_t free;            /* bytes not allocated (an upper bound: fragmentation) */
+	uint64_t largest;         /* largest single allocation that would succeed now */
+	int coherent;             /* 1 when cached buffers in the bank are coherent with the device */
+};
+/* Number of banks, or a negative errno. */
+int plbuf_ctx_nbanks(plbuf_ctx *ctx);
+/* Fills *out for bank index i.  Returns 0 or -EINVAL / -ENOENT. */
+int plbuf_ctx_bank(plbuf_ctx *ctx, int i, struct plbuf_bank_info *out);
+
+/* One row per compiled-in backend, for `plbuf info`. */
+struct plbuf_probe_info {
+	const char *name;    /* backend name */
+	const char *summary; /* what it is, in a few words */
+	int usable;          /* 1 when it could be opened here */
+	int rank;            /* order of preference of the automatic choice (lower first) */
+	char why[256];       /* why it is not usable, or what it found */
+};
+/* Probes backend i (0 <= i < count).  Returns the number of backends, whatever i is; fills *out
+ * when i is in range and out is not NULL. */
+int plbuf_probe(int i, struct plbuf_probe_info *out);
+
+/* ---------------------------------------------------------------- allocation */
+
+enum plbuf_cacheable {
+	PLBUF_CACHEABLE_DEFAULT = 0, /* backend's choice: cached wherever range sync is correct */
+	PLBUF_CACHEABLE_YES = 1,
+	PLBUF_CACHEABLE_NO = 2,      /* write-combine where the backend can, else uncached */
+};
+
+/* Options of plbuf_allocate(); a zeroed struct (or NULL) means every default. */
+struct plbuf_alloc_opts {
+	char order;                  /* 'C' (default when 0) or 'F' */
+	int cacheable;               /* enum plbuf_cacheable */
+	const char *bank;            /* memory bank by name (PYNQ's target=ol.DDR0); NULL: default */
+	uint64_t alignment;          /* device-address alignment, a power of two; 0: line size */
+	int zero;                    /* 1: fill with zeros (and make that visible to the device) */
+	uint64_t max_device_address; /* highest device address the IP can reach (e.g. 0xffffffff for
+	                                a 32-bit AXI master); 0: no limit.  Every byte must lie below
+	                                or at it. */
+};
+
+/* Allocates an array of the given shape and dtype: numpy.ndarray(shape, dtype, order=...).
+ * ctx NULL means plbuf_default().  ndim may be 0 (a scalar).  Sub-array dtypes extend the
+ * shape as numpy does.  Fails with:
+ *   EINVAL  a bad dtype, a negative or zero dimension, ndim out of [0, PLBUF_MAXDIM], bad opts;
+ *   EOVERFLOW  the byte size does not fit in 64 bits (or in size_t);
+ *   ENOENT  no bank of that name;
+ *   ENOMEM  no memory (the message says how much was asked, how much is free where, and how to
+ *           get more);
+ *   ERANGE  no memory below max_device_address. */
+plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *shape, const char *dtype,
+                          const struct plbuf_alloc_opts *opts);
+
+/* Releases a handle.  A view keeps its base's memory alive: freeing a base whose views are still
+ * live invalidates the base handle at once and returns the memory when the last view is freed.
+ * Returns 0; -EBADF for a handle that was already freed (when it can tell; NULL is fine). */
+int plbuf_free(plbuf_buf *buf);
+
+/* ---------------------------------------------------------------- queries
+ * Cheap: no system call, no lock. */
+
+void *plbuf_data(const plbuf_buf *buf);                   /* first element, for the CPU */
+uint64_t plbuf_device_address(const plbuf_buf *buf);      /* first element, for the IP */
+uint64_t plbuf_physical_address(const plbuf_buf *buf);    /* CPU physical address, or
+                                                             PLBUF_NO_ADDRESS (e.g. VFIO, XRT) */
+uintptr_t plbuf_virtual_address(const plbuf_buf *buf);    /* (uintptr_t)plbuf_data() */
+uint64_t plbuf_nbytes(const plbuf_buf *buf);              /* itemsize * number of elements */
+uint64_t plbuf_itemsize(const plbuf_buf *buf);
+int plbuf_ndim(const plbuf_buf *buf);
+const int64_t *plbuf_shape(const plbuf_buf *buf);         /* ndim entries */
+const int64_t *plbuf_strides(const plbuf_buf *buf);       /* in bytes, may be negative */
+const struct plbuf_dtype_info *plbuf_dtype(const plbuf_buf *buf);
+int plbuf_coherent(const plbuf_buf *buf);   /* 1: no flush/invalidate needed for this memory */
+int plbuf_cacheable(const plbuf_buf *buf);  /* 1: the CPU mapping is cached */
+const char *plbuf_backend(const plbuf_buf *buf);
+const char *plbuf_bank(const plbuf_buf *buf);
+int plbuf_is_view(const plbuf_buf *buf);
+/* The byte span the buffer touches: [device_address + lo, device_address + hi), lo <= 0 < hi for
+ * negative strides.  For a contiguous buffer lo = 0 and hi = nbytes. */
+void plbuf_span(const plbuf_buf *buf, int64_t *lo, int64_t *hi);
+
+/* ---------------------------------------------------------------- cache maintenance
+ * flush: the CPU's writes become visible to the device.  invalidate: the device's writes become
+ * visible to the CPU.  Both are cheap fences on coherent memory.  A view syncs only the bytes it
+ * spans.  Partial cache lines at the edges of a range are cleaned and invalidated, as the Linux
+ * DMA API does, so data next to the range is never lost. */
+int plbuf_flush(plbuf_buf *buf);
+int plbuf_invalidate(plbuf_buf *buf);
+int plbuf_sync_to_device(plbuf_buf *buf);   /* = plbuf_flush */
+int plbuf_sync_from_device(plbuf_buf *buf); /* = plbuf_invalidate */
+/* Ranges are in bytes from the buffer's first element (plbuf_data()); they must lie inside the
+ * buffer's span (-EINVAL otherwise). */
+int plbuf_flush_range(plbuf_buf *buf, int64_t offset, uint64_t size);
+int plbuf_invalidate_range(plbuf_buf *buf, int64_t offset, uint64_t size);
+
+/* ---------------------------------------------------------------- views */
+
+/* A numpy-style basic slice of buf: "1:5, ::2", "-1", "...", ":, 0", "::-1".  The view shares the
+ * memory and keeps it alive; free it with plbuf_free().  Fails with EINVAL (malformed slice, too
+ * many indices) or EINDEX-like -EINVAL for an index out of range; the message says which. */
+plbuf_buf *plbuf_view(plbuf_buf *buf, const char *slice);
+/* numpy's reshape without copying: the new shape may contain one -1.  Fails with EINVAL when the
+ * sizes differ or the memory layout cannot be expressed without a copy. */
+plbuf_buf *plbuf_reshape(plbuf_buf *buf, int ndim, const int64_t *shape, char order);
+
+/* ---------------------------------------------------------------- copies safe on any mapping
+ * memcpy may use unaligned or vector accesses that fault (SIGBUS) on device-type (uncached arm64)
+ * mappings.  These copy with naturally aligned accesses only. */
+int plbuf_write(plbuf_buf *buf, uint64_t offset, const void *src, uint64_t size);
+int plbuf_read(const plbuf_buf *buf, uint64_t offset, void *dst, uint64_t size);
+
+/* ---------------------------------------------------------------- the sim backend's device side
+ * A device model (a thread, another process, an RTL simulator's DPI code) attaches to a sim
+ * context's memory by name and reaches it only by device address: what it sees is DRAM, not the
+ * CPU's caches. */
+typedef struct plbuf_sim_dev plbuf_sim_dev;
+
+/* The name to attach to for a sim context (NULL when ctx is not a sim context). */
+const char *plbuf_sim_name(const plbuf_ctx *ctx);
+plbuf_sim_dev *plbuf_sim_attach(const char *name);
+void plbuf_sim_detach(plbuf_sim_dev *dev);
+/* A pointer to device memory [addr, addr+len), or NULL (errno ERANGE) when the range is not
+ * inside one bank. */
+void *plbuf_sim_translate(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
+int plbuf_sim_read(plbuf_sim_dev *dev, uint64_t addr, void *dst, uint64_t len);
+int plbuf_sim_write(plbuf_sim_dev *dev, uint64_t addr, const void *src, uint64_t len);
+
+/* ---------------------------------------------------------------- version */
+const char *plbuf_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PLBUF_H */

@@ -1,0 +1,48 @@
+/* Error reporting: negative errno returns plus a per-thread sentence saying what failed. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Per thread, so that concurrent callers never read each other's message. */
+static _Thread_local char last_msg[512];
+
+const char *plbuf_errmsg(void)
+{
+	return last_msg;
+}
+
+int plbuf__err(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err < 0)
+		err = -err;
+	va_start(ap, fmt);
+	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	va_end(ap);
+	errno = err;
+	return -err;
+}
+
+void *plbuf__errp(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err < 0)
+		err = -err;
+	va_start(ap, fmt);
+	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	va_end(ap);
+	errno = err;
+	return NULL;
+}
+
+const char *plbuf_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	return strerror(err);
+}
