@@ -1,0 +1,409 @@
+/*
+ * buffer.c - allocate, free and describe buffers: the hot path.
+ *
+ * Handles come from a per-context free list and are never returned to libc while the context
+ * lives, so a stale handle still points at plbuf memory whose magic says "freed": a double free is
+ * reported (-EBADF) instead of corrupting the heap.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "context.h"
+
+#define HANDLES_PER_BLOCK 64
+
+struct plbuf_handle_block {
+	struct plbuf_handle_block *next;
+	struct plbuf_buf h[HANDLES_PER_BLOCK];
+};
+
+struct plbuf_buf *plbuf__handle_get(struct plbuf_ctx *ctx)
+{
+	struct plbuf_buf *b = ctx->free_handles;
+
+	if (!b) {
+		struct plbuf_handle_block *blk = calloc(1, sizeof(*blk));
+
+		if (!blk)
+			return NULL;
+		blk->next = ctx->handle_blocks;
+		ctx->handle_blocks = blk;
+		for (int i = HANDLES_PER_BLOCK - 1; i >= 0; i--) {
+			blk->h[i].magic = PLBUF_MAGIC_DEAD;
+			blk->h[i].next_free = ctx->free_handles;
+			ctx->free_handles = &blk->h[i];
+		}
+		b = ctx->free_handles;
+	}
+	ctx->free_handles = b->next_free;
+	b->next_free = NULL;
+	b->magic = PLBUF_MAGIC_LIVE;
+	b->ctx = ctx;
+	b->base_dead = 0;
+	return b;
+}
+
+void plbuf__handle_put(struct plbuf_ctx *ctx, struct plbuf_buf *b)
+{
+	b->magic = PLBUF_MAGIC_DEAD;
+	b->next_free = ctx->free_handles;
+	ctx->free_handles = b;
+}
+
+/* ---------------------------------------------------------------- layout */
+
+void plbuf__span(int ndim, const int64_t *shape, const int64_t *strides, uint64_t itemsize,
+		 int64_t *lo, int64_t *hi)
+{
+	int64_t l = 0, h = (int64_t)itemsize;
+
+	for (int i = 0; i < ndim; i++) {
+		if (shape[i] == 0) {
+			*lo = *hi = 0;
+			return;
+		}
+		int64_t ext = (shape[i] - 1) * strides[i];
+
+		if (ext < 0)
+			l += ext;
+		else
+			h += ext;
+	}
+	*lo = l;
+	*hi = h;
+}
+
+void plbuf__layout(struct plbuf_buf *b, uint64_t itemsize, char order)
+{
+	int64_t st = (int64_t)itemsize;
+
+	if (order == 'F') {
+		for (int i = 0; i < b->ndim; i++) {
+			b->strides[i] = st;
+			st *= b->shape[i];
+		}
+	} else {
+		for (int i = b->ndim - 1; i >= 0; i--) {
+			b->strides[i] = st;
+			st *= b->shape[i];
+		}
+	}
+	b->nbytes = (uint64_t)st;
+	plbuf__span(b->ndim, b->shape, b->strides, itemsize, &b->span_lo, &b->span_hi);
+}
+
+/* ---------------------------------------------------------------- dtypes, interned */
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a: short strings, no need for more */
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+/* Parsed once per distinct string: numpy's grammar is not cheap and the hot path must be. */
+static const struct plbuf_dtype_info *dtype_get(struct plbuf_ctx *ctx, const char *str)
+{
+	uint32_t h = hash_str(str) & 63;
+	struct plbuf_dtype_entry *e;
+	size_t n;
+
+	for (e = ctx->dtypes[h]; e; e = e->next)
+		if (strcmp(e->key, str) == 0)
+			return &e->info;
+	n = strlen(str);
+	e = malloc(sizeof(*e) + n + 1);
+	if (!e)
+		return plbuf__errp(ENOMEM, "out of process memory");
+	if (plbuf_dtype_parse(str, &e->info) < 0) {
+		free(e);
+		return NULL;
+	}
+	memcpy(e->key, str, n + 1);
+	e->next = ctx->dtypes[h];
+	ctx->dtypes[h] = e;
+	ctx->ndtypes++;
+	return &e->info;
+}
+
+/* ---------------------------------------------------------------- allocate */
+
+static int check_shape(int ndim, const int64_t *shape, const struct plbuf_dtype_info *dt,
+		       uint64_t *nbytes)
+{
+	uint64_t n = dt->subndim ? dt->base_itemsize : dt->itemsize;
+
+	if (ndim < 0 || ndim + dt->subndim > PLBUF_MAXDIM)
+		return plbuf__err(EINVAL, "ndim %d is out of range: numpy allows 0 to %d dimensions "
+				  "(including the dtype's sub-array dimensions)", ndim, PLBUF_MAXDIM);
+	if (ndim > 0 && !shape)
+		return plbuf__err(EINVAL, "shape is NULL for ndim %d", ndim);
+	if (n == 0)
+		return plbuf__err(EINVAL, "dtype \"%s\" has itemsize 0: give a size (e.g. S16, U8, V4)",
+				  dt->str);
+	for (int i = 0; i < ndim + dt->subndim; i++) {
+		int64_t d = i < ndim ? shape[i] : dt->subshape[i - ndim];
+
+		if (d < 0)
+			return plbuf__err(EINVAL, "shape[%d] = %lld is negative", i, (long long)d);
+		if (d == 0)
+			return plbuf__err(EINVAL, "shape[%d] is 0: a DMA buffer must hold at least one "
+					  "element", i);
+		if ((uint64_t)d > UINT64_MAX / n || n * (uint64_t)d > (uint64_t)INT64_MAX ||
+		    n * (uint64_t)d > (uint64_t)SIZE_MAX)
+			return plbuf__err(EOVERFLOW, "shape overflows: the byte size exceeds %s at "
+					  "dimension %d", n * (uint64_t)d > (uint64_t)SIZE_MAX ?
+					  "size_t" : "int64", i);
+		n *= (uint64_t)d;
+	}
+	*nbytes = n;
+	return 0;
+}
+
+static int find_bank(struct plbuf_ctx *ctx, const char *name)
+{
+	if (!name || !*name)
+		return 0;
+	for (int i = 0; i < ctx->nbanks; i++)
+		if (strcmp(ctx->banks[i].name, name) == 0)
+			return i;
+	char names[256] = "";
+	size_t len = 0;
+
+	for (int i = 0; i < ctx->nbanks && len < sizeof(names) - 40; i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+					ctx->banks[i].name);
+	return plbuf__err(ENOENT, "no bank \"%s\" in backend %s; its banks are: %s", name,
+			  ctx->be->name, names);
+}
+
+PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *shape,
+				       const char *dtype, const struct plbuf_alloc_opts *opts)
+{
+	static const struct plbuf_alloc_opts defaults;
+	const struct plbuf_dtype_info *dt;
+	struct plbuf_buf *b;
+	uint64_t nbytes, align, max_dev;
+	int bank, cached, err;
+	char order;
+
+	if (!opts)
+		opts = &defaults;
+	if (!ctx && !(ctx = plbuf_default()))
+		return NULL;
+	order = opts->order ? opts->order : 'C';
+	if (order != 'C' && order != 'F')
+		return plbuf__errp(EINVAL, "order '%c' is not 'C' or 'F'", order);
+	if (opts->cacheable < PLBUF_CACHEABLE_DEFAULT || opts->cacheable > PLBUF_CACHEABLE_NO)
+		return plbuf__errp(EINVAL, "cacheable = %d is not one of PLBUF_CACHEABLE_*",
+				   opts->cacheable);
+	align = opts->alignment;
+	if (align & (align - 1))
+		return plbuf__errp(EINVAL, "alignment %llu is not a power of two",
+				   (unsigned long long)align);
+	max_dev = opts->max_device_address ? opts->max_device_address : UINT64_MAX;
+
+	pthread_mutex_lock(&ctx->lock);
+	dt = dtype_get(ctx, dtype ? dtype : "u4");
+	if (!dt)
+		goto fail;
+	if (check_shape(ndim, shape, dt, &nbytes) < 0)
+		goto fail;
+	bank = find_bank(ctx, opts->bank);
+	if (bank < 0)
+		goto fail;
+	if (align < dt->alignment)
+		align = dt->alignment;
+	cached = opts->cacheable == PLBUF_CACHEABLE_DEFAULT ? ctx->banks[bank].cached_default
+							     : opts->cacheable == PLBUF_CACHEABLE_YES;
+	b = plbuf__handle_get(ctx);
+	if (!b) {
+		plbuf__err(ENOMEM, "out of process memory");
+		goto fail;
+	}
+	err = plbuf__pool_alloc(ctx, bank, nbytes, align, max_dev, cached, &b->mem);
+	if (err < 0) {
+		plbuf__handle_put(ctx, b);
+		goto fail;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+
+	b->base = b;
+	atomic_store_explicit(&b->refs, 1, memory_order_relaxed);
+	b->dt = dt;
+	b->data = b->mem.va;
+	b->dev = b->mem.dev;
+	b->ndim = ndim + dt->subndim;
+	for (int i = 0; i < ndim; i++)
+		b->shape[i] = shape[i];
+	for (int i = 0; i < dt->subndim; i++)
+		b->shape[ndim + i] = dt->subshape[i];
+	plbuf__layout(b, dt->subndim ? dt->base_itemsize : dt->itemsize, order);
+	if (opts->zero)
+		memset(b->data, 0, b->mem.size);
+	/* A cached, non-coherent buffer may hold lines dirtied by its previous user; written back
+	 * later they would overwrite what the device wrote (xdna-driver#1439).  Clean them now. */
+	if (!b->mem.coherent)
+		plbuf__sync_mem(ctx, &b->mem, 0, b->mem.size, PLBUF_SYNC_TO_DEVICE);
+	return b;
+fail:
+	pthread_mutex_unlock(&ctx->lock);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- free */
+
+static void release_base(struct plbuf_buf *base)
+{
+	struct plbuf_ctx *ctx = base->ctx;
+
+	pthread_mutex_lock(&ctx->lock);
+	plbuf__pool_free(ctx, &base->mem);
+	plbuf__handle_put(ctx, base);
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+PLBUF_EXPORT int plbuf_free(plbuf_buf *b)
+{
+	if (!b)
+		return 0;
+	if (b->magic != PLBUF_MAGIC_LIVE || (b->base == b && b->base_dead))
+		return plbuf__err(EBADF, "plbuf_free: handle %p was already freed", (void *)b);
+	struct plbuf_buf *base = b->base;
+
+	if (b != base) {
+		struct plbuf_ctx *ctx = b->ctx;
+
+		pthread_mutex_lock(&ctx->lock);
+		plbuf__handle_put(ctx, b);
+		pthread_mutex_unlock(&ctx->lock);
+	} else {
+		/* The base handle is dead from now on, even if views keep the memory. */
+		base->base_dead = 1;
+	}
+	if (atomic_fetch_sub_explicit(&base->refs, 1, memory_order_acq_rel) == 1)
+		release_base(base);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- queries */
+
+PLBUF_EXPORT void *plbuf_data(const plbuf_buf *b) { return b->data; }
+PLBUF_EXPORT uint64_t plbuf_device_address(const plbuf_buf *b) { return b->dev; }
+PLBUF_EXPORT uintptr_t plbuf_virtual_address(const plbuf_buf *b) { return (uintptr_t)b->data; }
+PLBUF_EXPORT uint64_t plbuf_nbytes(const plbuf_buf *b) { return b->nbytes; }
+PLBUF_EXPORT int plbuf_ndim(const plbuf_buf *b) { return b->ndim; }
+PLBUF_EXPORT const int64_t *plbuf_shape(const plbuf_buf *b) { return b->shape; }
+PLBUF_EXPORT const int64_t *plbuf_strides(const plbuf_buf *b) { return b->strides; }
+PLBUF_EXPORT const struct plbuf_dtype_info *plbuf_dtype(const plbuf_buf *b) { return b->dt; }
+PLBUF_EXPORT int plbuf_coherent(const plbuf_buf *b) { return b->base->mem.coherent; }
+PLBUF_EXPORT int plbuf_cacheable(const plbuf_buf *b) { return b->base->mem.cached; }
+PLBUF_EXPORT const char *plbuf_backend(const plbuf_buf *b) { return b->ctx->be->name; }
+PLBUF_EXPORT int plbuf_is_view(const plbuf_buf *b) { return b->base != b; }
+
+PLBUF_EXPORT uint64_t plbuf_itemsize(const plbuf_buf *b)
+{
+	return b->dt->subndim ? b->dt->base_itemsize : b->dt->itemsize;
+}
+
+PLBUF_EXPORT uint64_t plbuf_physical_address(const plbuf_buf *b)
+{
+	const struct plbuf_mem *m = &b->base->mem;
+
+	if (m->phys == PLBUF_NO_ADDRESS)
+		return PLBUF_NO_ADDRESS;
+	return m->phys + (uint64_t)(b->data - m->va);
+}
+
+PLBUF_EXPORT const char *plbuf_bank(const plbuf_buf *b)
+{
+	return b->ctx->banks[b->base->mem.bank].name;
+}
+
+PLBUF_EXPORT void plbuf_span(const plbuf_buf *b, int64_t *lo, int64_t *hi)
+{
+	*lo = b->span_lo;
+	*hi = b->span_hi;
+}
+
+/* ---------------------------------------------------------------- views */
+
+static plbuf_buf *make_view(plbuf_buf *b, int ndim, const int64_t *shape, const int64_t *strides,
+			    int64_t offset)
+{
+	struct plbuf_ctx *ctx = b->ctx;
+	struct plbuf_buf *base = b->base, *v;
+
+	pthread_mutex_lock(&ctx->lock);
+	v = plbuf__handle_get(ctx);
+	pthread_mutex_unlock(&ctx->lock);
+	if (!v)
+		return plbuf__errp(ENOMEM, "out of process memory");
+	atomic_fetch_add_explicit(&base->refs, 1, memory_order_relaxed);
+	v->base = base;
+	v->dt = b->dt;
+	v->ndim = ndim;
+	memcpy(v->shape, shape, sizeof(int64_t) * (size_t)ndim);
+	memcpy(v->strides, strides, sizeof(int64_t) * (size_t)ndim);
+	v->data = b->data + offset;
+	v->dev = b->dev + (uint64_t)offset;
+	uint64_t n = plbuf_itemsize(b);
+
+	for (int i = 0; i < ndim; i++)
+		n *= (uint64_t)shape[i];
+	v->nbytes = n;
+	plbuf__span(ndim, shape, strides, plbuf_itemsize(b), &v->span_lo, &v->span_hi);
+	return v;
+}
+
+PLBUF_EXPORT plbuf_buf *plbuf_view(plbuf_buf *b, const char *slice)
+{
+	int64_t shape[PLBUF_MAXDIM], strides[PLBUF_MAXDIM], off;
+	int ndim;
+
+	if (plbuf__check_live(b, "plbuf_view") < 0)
+		return NULL;
+	if (plbuf__slice(slice ? slice : "", b->ndim, b->shape, b->strides, &ndim, shape, strides,
+			 &off) < 0)
+		return NULL;
+	return make_view(b, ndim, shape, strides, off);
+}
+
+PLBUF_EXPORT plbuf_buf *plbuf_reshape(plbuf_buf *b, int ndim, const int64_t *shape, char order)
+{
+	int64_t nshape[PLBUF_MAXDIM], nstrides[PLBUF_MAXDIM];
+
+	if (plbuf__check_live(b, "plbuf_reshape") < 0)
+		return NULL;
+	if (ndim < 0 || ndim > PLBUF_MAXDIM || (ndim && !shape))
+		return plbuf__errp(EINVAL, "plbuf_reshape: ndim %d is out of range 0..%d", ndim,
+				   PLBUF_MAXDIM);
+	if (plbuf__reshape(b->ndim, b->shape, b->strides, (int64_t)plbuf_itemsize(b), ndim, shape,
+			   order ? order : 'C', nshape, nstrides) < 0)
+		return NULL;
+	return make_view(b, ndim, nshape, nstrides, 0);
+}
+
+/* plbuf_close(): the memory of every buffer still allocated goes back to the pool, and every
+ * handle, live or not, back to libc. */
+void plbuf__handles_release_all(struct plbuf_ctx *ctx)
+{
+	struct plbuf_handle_block *blk, *next;
+
+	for (blk = ctx->handle_blocks; blk; blk = blk->next)
+		for (int i = 0; i < HANDLES_PER_BLOCK; i++) {
+			struct plbuf_buf *b = &blk->h[i];
+
+			if (b->magic == PLBUF_MAGIC_LIVE && b->base == b && (b->mem.r || b->mem.slab))
+				plbuf__pool_free(ctx, &b->mem);
+		}
+	for (blk = ctx->handle_blocks; blk; blk = next) {
+		next = blk->next;
+		free(blk);
+	}
+	ctx->handle_blocks = NULL;
+	ctx->free_handles = NULL;
+}

@@ -1,0 +1,97 @@
+/* The insides of a context and of a buffer handle, shared by the core files. */
+#ifndef PLBUF_CONTEXT_H
+#define PLBUF_CONTEXT_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "backend.h"
+#include "internal.h"
+#include "pool.h"
+
+#define PLBUF_MAX_BANKS 64
+
+#define PLBUF_MAGIC_LIVE 0x706c6275u /* "plbu" */
+#define PLBUF_MAGIC_DEAD 0xdeadb0ffu
+
+/* A buffer handle: a base (which owns the memory) or a view (which points at its base). */
+struct plbuf_buf {
+	uint32_t magic;
+	int ndim;
+	struct plbuf_ctx *ctx;
+	struct plbuf_buf *base;               /* itself for a base */
+	const struct plbuf_dtype_info *dt;    /* interned in the context */
+	char *data;                           /* first element */
+	uint64_t dev;                         /* device address of the first element */
+	uint64_t nbytes;
+	int64_t span_lo, span_hi;             /* bytes touched, relative to data */
+	/* Base only: the memory, and how many handles (base + views) keep it alive. */
+	atomic_int refs;
+	int base_dead;                        /* the base handle itself was freed */
+	struct plbuf_mem mem;
+	struct plbuf_buf *next_free;          /* the context's free list of handles */
+	int64_t shape[PLBUF_MAXDIM];
+	int64_t strides[PLBUF_MAXDIM];
+};
+
+/* An interned dtype: parsed once per distinct string per context. */
+struct plbuf_dtype_entry {
+	struct plbuf_dtype_entry *next;
+	struct plbuf_dtype_info info;
+	char key[];
+};
+
+struct plbuf_ctx {
+	const struct plbuf_backend *be;
+	void *priv;                           /* the backend's */
+	char reason[512];                     /* why the automatic choice picked be */
+	size_t line_size;                     /* cache line, for alignment and sync */
+	uint64_t chunk_size;                  /* dynamic banks: size of a pool chunk */
+	int nbanks;
+	struct plbuf_bank banks[PLBUF_MAX_BANKS];
+	struct plbuf_pool pool;
+	pthread_mutex_t lock;                 /* pool, handle free list, dtype table */
+	struct plbuf_buf *free_handles;
+	struct plbuf_handle_block *handle_blocks;
+	struct plbuf_dtype_entry *dtypes[64];
+	int ndtypes;
+};
+
+/* 0 for a live handle; -EINVAL / -EBADF with a message for NULL or a freed one. */
+static inline int plbuf__check_live(const struct plbuf_buf *b, const char *fn)
+{
+	if (!b)
+		return plbuf__err(EINVAL, "%s: buffer is NULL", fn);
+	if (b->magic != PLBUF_MAGIC_LIVE || (b->base == b && b->base_dead))
+		return plbuf__err(EBADF, "%s: buffer %p was freed", fn, (const void *)b);
+	return 0;
+}
+
+/* Handles (buffer.c). */
+struct plbuf_buf *plbuf__handle_get(struct plbuf_ctx *ctx);
+void plbuf__handle_put(struct plbuf_ctx *ctx, struct plbuf_buf *b);
+void plbuf__handles_release_all(struct plbuf_ctx *ctx);
+/* Fills shape/strides/span/nbytes of a handle from ndim and shape, for order 'C' or 'F'. */
+void plbuf__layout(struct plbuf_buf *b, uint64_t itemsize, char order);
+void plbuf__span(int ndim, const int64_t *shape, const int64_t *strides, uint64_t itemsize,
+		 int64_t *lo, int64_t *hi);
+
+/* Cache maintenance of [off, off+len) bytes from a buffer's first element (sync.c). */
+int plbuf__sync(struct plbuf_buf *b, int64_t off, uint64_t len, enum plbuf_sync_dir dir);
+int plbuf__sync_mem(struct plbuf_ctx *ctx, const struct plbuf_mem *m, uint64_t off, uint64_t len,
+		    enum plbuf_sync_dir dir);
+
+/* Architecture cache maintenance by virtual address (src/arch/<arch>.c).  Returns 0, or
+ * -EOPNOTSUPP where user space cannot reach the point of coherency (ARMv7). */
+int plbuf__arch_clean(void *va, size_t len);            /* flush: DC CVAC */
+int plbuf__arch_clean_inval(void *va, size_t len);      /* invalidate: DC CIVAC */
+void plbuf__arch_fence(void);                           /* order CPU accesses against DMA */
+size_t plbuf__arch_line_size(void);                     /* smallest D-cache line, for alignment */
+const char *plbuf__arch_name(void);
+
+/* The registry of backends (registry.c). */
+extern const struct plbuf_backend *const plbuf__backends[];
+const struct plbuf_backend *plbuf__backend_find(const char *name);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * options.c - "key=value key=value" option strings (plbuf_open's options and PLBUF_OPTIONS) and
+ * the size syntax used in them ("4096", "0x1000", "16M", "2G").
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+int plbuf__kv_parse(struct plbuf_kv *kv, const char *s)
+{
+	const char *p = s;
+
+	while (p && *p) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		const char *start = p, *eq = NULL;
+
+		while (*p && !isspace((unsigned char)*p)) {
+			if (*p == '=' && !eq)
+				eq = p;
+			p++;
+		}
+		if (!eq || eq == start)
+			return plbuf__err(EINVAL, "option \"%.*s\" is not of the form key=value",
+					  (int)(p - start), start);
+		if (kv->n >= PLBUF_KV_MAX)
+			return plbuf__err(EINVAL, "more than %d options", PLBUF_KV_MAX);
+		size_t kl = (size_t)(eq - start), vl = (size_t)(p - eq - 1);
+		char *k = malloc(kl + 1), *v = malloc(vl + 1);
+
+		if (!k || !v) {
+			free(k);
+			free(v);
+			return plbuf__err(ENOMEM, "out of process memory");
+		}
+		memcpy(k, start, kl);
+		k[kl] = 0;
+		memcpy(v, eq + 1, vl);
+		v[vl] = 0;
+		kv->e[kv->n].key = k;
+		kv->e[kv->n].val = v;
+		kv->e[kv->n].used = 0;
+		kv->n++;
+	}
+	return 0;
+}
+
+void plbuf__kv_free(struct plbuf_kv *kv)
+{
+	for (int i = 0; i < kv->n; i++) {
+		free(kv->e[i].key);
+		free(kv->e[i].val);
+	}
+	kv->n = 0;
+}
+
+/* The last occurrence wins, so PLBUF_OPTIONS (appended) overrides the program's options. */
+const char *plbuf__kv_get(struct plbuf_kv *kv, const char *key)
+{
+	const char *v = NULL;
+
+	for (int i = 0; i < kv->n; i++)
+		if (strcmp(kv->e[i].key, key) == 0) {
+			kv->e[i].used = 1;
+			v = kv->e[i].val;
+		}
+	return v;
+}
+
+int plbuf__kv_u64(struct plbuf_kv *kv, const char *key, uint64_t dflt, uint64_t *out)
+{
+	const char *v = plbuf__kv_get(kv, key);
+
+	if (!v) {
+		*out = dflt;
+		return 0;
+	}
+	if (plbuf__parse_size(v, out) < 0)
+		return plbuf__err(EINVAL, "option %s=%s: expected a number such as 4096, 0x1000 or 16M",
+				  key, v);
+	return 0;
+}
+
+const char *plbuf__kv_unused(const struct plbuf_kv *kv)
+{
+	for (int i = 0; i < kv->n; i++)
+		if (!kv->e[i].used)
+			return kv->e[i].key;
+	return NULL;
+}
+
+int plbuf__parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: break;
+	}
+	if (shift && (*end == 'i' || *end == 'I'))
+		end++;
+	if (shift && (*end == 'b' || *end == 'B'))
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}

@@ -1,0 +1,557 @@
+/*
+ * pool.c - carving buffers out of backend chunks (see pool.h).
+ *
+ * Why two allocators: a DMA buffer of 64 B must not cost a system call (spdk#2645: millisecond
+ * allocation latency), so small sizes come from slabs with O(1) take/give.  Larger sizes take a
+ * best-fit range from a region's free list, which coalesces on free so that freeing everything gives
+ * back the same largest block as at the start.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "context.h"
+
+static int add_overflows(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b;
+}
+
+/* The first address >= x that is a multiple of a (a power of two); UINT64_MAX on overflow. */
+static uint64_t align_up(uint64_t x, uint64_t a)
+{
+	if (add_overflows(x, a - 1))
+		return UINT64_MAX;
+	return (x + a - 1) & ~(a - 1);
+}
+
+static int log2_ceil(uint64_t x)
+{
+	int n = 0;
+
+	while ((1ull << n) < x)
+		n++;
+	return n;
+}
+
+/* ---------------------------------------------------------------- ranges in a region */
+
+/* Best fit of size bytes whose device address is aligned and ends at or below max_dev. */
+static int range_take(struct plbuf_region *r, uint64_t size, uint64_t align, uint64_t max_dev,
+		      uint64_t *off_out)
+{
+	struct plbuf_range *f, *best = NULL, **bestp = NULL, **pp;
+	uint64_t best_start = 0, best_left = UINT64_MAX;
+
+	for (pp = &r->free; (f = *pp) != NULL; pp = &f->next) {
+		uint64_t sdev = align_up(r->c.dev + f->off, align);
+		uint64_t start, end = f->off + f->len;
+
+		if (sdev == UINT64_MAX)
+			continue;
+		start = sdev - r->c.dev;
+		if (start > end || end - start < size)
+			continue;
+		if (add_overflows(sdev, size - 1) || sdev + size - 1 > max_dev)
+			continue;
+		if (f->len - size < best_left) {
+			best = f;
+			bestp = pp;
+			best_start = start;
+			best_left = f->len - size;
+		}
+	}
+	if (!best)
+		return -ENOMEM;
+
+	uint64_t head = best_start - best->off;
+	uint64_t tail = best->off + best->len - (best_start + size);
+
+	if (head && tail) {
+		struct plbuf_range *n = malloc(sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		n->off = best_start + size;
+		n->len = tail;
+		n->next = best->next;
+		best->len = head;
+		best->next = n;
+	} else if (head) {
+		best->len = head;
+	} else if (tail) {
+		best->off = best_start + size;
+		best->len = tail;
+	} else {
+		*bestp = best->next;
+		free(best);
+	}
+	r->used += size;
+	*off_out = best_start;
+	return 0;
+}
+
+/* Gives [off, off+len) back, merging with its neighbours. */
+static void range_give(struct plbuf_region *r, uint64_t off, uint64_t len)
+{
+	struct plbuf_range **pp = &r->free, *prev = NULL, *next;
+
+	while (*pp && (*pp)->off < off) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	next = *pp;
+	r->used -= len;
+	if (prev && prev->off + prev->len == off) {
+		prev->len += len;
+		if (next && off + len == next->off) {
+			prev->len += next->len;
+			prev->next = next->next;
+			free(next);
+		}
+		return;
+	}
+	if (next && off + len == next->off) {
+		next->off = off;
+		next->len += len;
+		return;
+	}
+	struct plbuf_range *n = malloc(sizeof(*n));
+
+	if (!n) /* Only under memory exhaustion of the process itself: the range stays lost. */
+		return;
+	n->off = off;
+	n->len = len;
+	n->next = next;
+	*pp = n;
+}
+
+static void range_stats(const struct plbuf_region *r, uint64_t *free_b, uint64_t *largest)
+{
+	for (const struct plbuf_range *f = r->free; f; f = f->next) {
+		*free_b += f->len;
+		if (f->len > *largest)
+			*largest = f->len;
+	}
+}
+
+/* ---------------------------------------------------------------- regions */
+
+static int region_serves(const struct plbuf_region *r, int cached)
+{
+	if (cached)
+		return (r->c.flags & PLBUF_CHUNK_CACHED) != 0;
+	return r->c.va_uc != NULL || !(r->c.flags & PLBUF_CHUNK_CACHED);
+}
+
+static struct plbuf_region *region_new(struct plbuf_ctx *ctx, const struct plbuf_chunk *c,
+				       int fixed, int dedicated)
+{
+	struct plbuf_region *r = calloc(1, sizeof(*r));
+	struct plbuf_range *f = calloc(1, sizeof(*f));
+
+	if (!r || !f) {
+		free(r);
+		free(f);
+		return NULL;
+	}
+	r->c = *c;
+	r->fixed = fixed;
+	r->dedicated = dedicated;
+	f->off = 0;
+	f->len = c->size;
+	r->free = f;
+	r->next = ctx->pool.regions[c->bank];
+	ctx->pool.regions[c->bank] = r;
+	return r;
+}
+
+static void region_destroy(struct plbuf_ctx *ctx, struct plbuf_region *r)
+{
+	struct plbuf_region **pp = &ctx->pool.regions[r->c.bank];
+
+	while (*pp && *pp != r)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = r->next;
+	while (r->free) {
+		struct plbuf_range *f = r->free;
+
+		r->free = f->next;
+		free(f);
+	}
+	if (!r->fixed && ctx->be->chunk_free)
+		ctx->be->chunk_free(ctx, &r->c);
+	free(r);
+}
+
+/* A dynamic region that became empty goes back to the backend, except one kept for reuse. */
+static void region_maybe_release(struct plbuf_ctx *ctx, struct plbuf_region *r)
+{
+	if (r->fixed || r->used)
+		return;
+	if (!r->dedicated) {
+		for (struct plbuf_region *o = ctx->pool.regions[r->c.bank]; o; o = o->next)
+			if (o != r && !o->fixed && !o->dedicated && !o->used &&
+			    (o->c.flags & PLBUF_CHUNK_CACHED) == (r->c.flags & PLBUF_CHUNK_CACHED))
+				goto release;
+		return;
+	}
+release:
+	region_destroy(ctx, r);
+}
+
+int plbuf__pool_add_fixed(struct plbuf_ctx *ctx, const struct plbuf_chunk *c)
+{
+	if (c->bank < 0 || c->bank >= ctx->nbanks || c->bank >= PLBUF_MAX_BANKS_POOL)
+		return plbuf__err(EINVAL, "internal: chunk for bank %d, which does not exist", c->bank);
+	if (!region_new(ctx, c, 1, 0))
+		return plbuf__err(ENOMEM, "out of process memory adding bank %s",
+				  ctx->banks[c->bank].name);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- slabs */
+
+static void slab_destroy(struct plbuf_ctx *ctx, struct plbuf_slab *s)
+{
+	struct plbuf_region *r = s->r;
+
+	range_give(r, s->off, (uint64_t)s->slot_size * s->nslots);
+	free(s->stack);
+	free(s);
+	region_maybe_release(ctx, r);
+}
+
+/* Empty slabs kept for reuse are memory too: give them back before declaring a bank full. */
+static void drop_spares(struct plbuf_ctx *ctx, int bank)
+{
+	for (int c = 0; c < 2; c++)
+		for (int k = 0; k < PLBUF_NCLASSES; k++) {
+			struct plbuf_sclass *sc = &ctx->pool.cls[bank][c][k];
+
+			if (sc->spare) {
+				slab_destroy(ctx, sc->spare);
+				sc->spare = NULL;
+			}
+		}
+}
+
+/* Idle dynamic regions kept for reuse likewise. */
+static void drop_idle_regions(struct plbuf_ctx *ctx, int bank)
+{
+	struct plbuf_region *r = ctx->pool.regions[bank], *next;
+
+	for (; r; r = next) {
+		next = r->next;
+		if (!r->fixed && !r->used)
+			region_destroy(ctx, r);
+	}
+}
+
+static int range_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
+		       uint64_t max_dev, int cached, struct plbuf_region **rout, uint64_t *off);
+
+static struct plbuf_slab *slab_new(struct plbuf_ctx *ctx, int bank, int cached, int cls,
+				   uint64_t max_dev, int *err)
+{
+	uint32_t slot = 1u << (cls + PLBUF_SLAB_MIN_SHIFT);
+	uint64_t bytes = ctx->pool.slab_bytes;
+	struct plbuf_slab *s;
+
+	if (bytes < 16ull * slot)
+		bytes = 16ull * slot;
+	s = calloc(1, sizeof(*s));
+	if (s)
+		s->stack = malloc(sizeof(uint32_t) * (bytes / slot));
+	if (!s || !s->stack) {
+		if (s)
+			free(s);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = range_alloc(ctx, bank, bytes, slot, max_dev, cached, &s->r, &s->off);
+	if (*err) {
+		free(s->stack);
+		free(s);
+		return NULL;
+	}
+	s->slot_size = slot;
+	s->nslots = (uint32_t)(bytes / slot);
+	s->cls = cls;
+	s->cached = cached;
+	s->bank = bank;
+	for (uint32_t i = 0; i < s->nslots; i++)
+		s->stack[i] = s->nslots - 1 - i;
+	s->nfree = s->nslots;
+	return s;
+}
+
+static void avail_link(struct plbuf_sclass *sc, struct plbuf_slab *s)
+{
+	s->prev = NULL;
+	s->next = sc->avail;
+	if (sc->avail)
+		sc->avail->prev = s;
+	sc->avail = s;
+}
+
+static void avail_unlink(struct plbuf_sclass *sc, struct plbuf_slab *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		sc->avail = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->prev = s->next = NULL;
+}
+
+static uint64_t slab_last_dev(const struct plbuf_slab *s)
+{
+	return s->r->c.dev + s->off + (uint64_t)s->slot_size * s->nslots - 1;
+}
+
+static int slab_alloc(struct plbuf_ctx *ctx, int bank, int cls, uint64_t max_dev, int cached,
+		      struct plbuf_mem *m)
+{
+	struct plbuf_sclass *sc = &ctx->pool.cls[bank][cached][cls];
+	struct plbuf_slab *s;
+	int err = 0;
+
+	for (s = sc->avail; s; s = s->next)
+		if (slab_last_dev(s) <= max_dev)
+			break;
+	if (!s && sc->spare && slab_last_dev(sc->spare) <= max_dev) {
+		s = sc->spare;
+		sc->spare = NULL;
+		avail_link(sc, s);
+	}
+	if (!s) {
+		s = slab_new(ctx, bank, cached, cls, max_dev, &err);
+		if (!s)
+			return err;
+		avail_link(sc, s);
+	}
+	m->slab = s;
+	m->slot = s->stack[--s->nfree];
+	m->r = s->r;
+	m->off = s->off + (uint64_t)m->slot * s->slot_size;
+	m->size = s->slot_size;
+	if (s->nfree == 0)
+		avail_unlink(sc, s);
+	return 0;
+}
+
+static void slab_free(struct plbuf_ctx *ctx, struct plbuf_mem *m)
+{
+	struct plbuf_slab *s = m->slab;
+	struct plbuf_sclass *sc = &ctx->pool.cls[s->bank][s->cached][s->cls];
+
+	s->stack[s->nfree++] = m->slot;
+	if (s->nfree == 1)
+		avail_link(sc, s);
+	if (s->nfree == s->nslots) {
+		avail_unlink(sc, s);
+		if (!sc->spare)
+			sc->spare = s;
+		else
+			slab_destroy(ctx, s);
+	}
+}
+
+/* ---------------------------------------------------------------- allocation */
+
+static int try_regions(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
+		       uint64_t max_dev, int cached, struct plbuf_region **rout, uint64_t *off)
+{
+	for (struct plbuf_region *r = ctx->pool.regions[bank]; r; r = r->next) {
+		if (r->dedicated || !region_serves(r, cached))
+			continue;
+		if (range_take(r, size, align, max_dev, off) == 0) {
+			*rout = r;
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
+/* A new chunk from a dynamic backend: a pool chunk, or one just for this buffer when it is large. */
+static int grow(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align, uint64_t max_dev,
+		int cached, struct plbuf_region **rout, uint64_t *off)
+{
+	struct plbuf_chunk c;
+	uint64_t page = plbuf__page_size();
+	int dedicated = size > ctx->chunk_size / 2;
+	uint64_t want = dedicated ? size : ctx->chunk_size;
+	int err;
+
+	if (!ctx->be->chunk_alloc)
+		return -ENOMEM;
+	memset(&c, 0, sizeof(c));
+	err = ctx->be->chunk_alloc(ctx, bank, want, align > page ? align : page, max_dev, cached, &c);
+	if (err)
+		return err;
+	c.bank = bank;
+	struct plbuf_region *r = region_new(ctx, &c, 0, dedicated);
+
+	if (!r) {
+		ctx->be->chunk_free(ctx, &c);
+		return plbuf__err(ENOMEM, "out of process memory");
+	}
+	err = range_take(r, size, align, max_dev, off);
+	if (err) { /* The backend's chunk does not meet the request after all. */
+		region_destroy(ctx, r);
+		return plbuf__err(ENOMEM, "%s: chunk at 0x%llx of %llu bytes cannot hold %llu bytes "
+				  "aligned to %llu", ctx->be->name, (unsigned long long)c.dev,
+				  (unsigned long long)c.size, (unsigned long long)size,
+				  (unsigned long long)align);
+	}
+	*rout = r;
+	return 0;
+}
+
+static int range_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
+		       uint64_t max_dev, int cached, struct plbuf_region **rout, uint64_t *off)
+{
+	int err;
+
+	if (size <= ctx->chunk_size / 2 || ctx->banks[bank].fixed) {
+		if (try_regions(ctx, bank, size, align, max_dev, cached, rout, off) == 0)
+			return 0;
+	}
+	if (!ctx->banks[bank].fixed) {
+		err = grow(ctx, bank, size, align, max_dev, cached, rout, off);
+		if (err != -ENOMEM)
+			return err;
+	}
+	/* Under pressure: release what is only kept for speed, then try once more. */
+	drop_spares(ctx, bank);
+	drop_idle_regions(ctx, bank);
+	if (try_regions(ctx, bank, size, align, max_dev, cached, rout, off) == 0)
+		return 0;
+	if (!ctx->banks[bank].fixed)
+		return grow(ctx, bank, size, align, max_dev, cached, rout, off);
+	return -ENOMEM;
+}
+
+/* Says why an allocation failed when the backend has not already said it; returns -errno. */
+static int describe_failure(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t max_dev,
+			    int err)
+{
+	uint64_t free_b = 0, largest = 0;
+	const struct plbuf_bank *b = &ctx->banks[bank];
+
+	if (plbuf_errmsg()[0])
+		return err; /* the backend already said which limit it hit */
+	plbuf__pool_stats(ctx, bank, &free_b, &largest);
+	if (max_dev != UINT64_MAX && b->base + size - 1 > max_dev) {
+		return plbuf__err(ERANGE, "%s bank %s: %llu bytes cannot lie below "
+				  "max_device_address 0x%llx: the bank starts at 0x%llx", ctx->be->name,
+				  b->name, (unsigned long long)size, (unsigned long long)max_dev,
+				  (unsigned long long)b->base);
+	}
+	return plbuf__err(ENOMEM, "%s bank %s: cannot allocate %llu bytes%s: %llu bytes free in the bank, "
+		   "largest free block %llu bytes; free buffers, or give the bank more memory "
+		   "(`plbuf info` says how for this backend)", ctx->be->name, b->name,
+		   (unsigned long long)size,
+		   max_dev != UINT64_MAX ? " below max_device_address" : "",
+		   (unsigned long long)free_b, (unsigned long long)largest);
+}
+
+int plbuf__pool_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
+		      uint64_t max_dev, int cached, struct plbuf_mem *m)
+{
+	uint64_t line = ctx->line_size, need;
+	int err;
+
+	if (align < line)
+		align = line;
+	/* Whole cache lines, so that no two buffers share a line and a sync never spills over. */
+	size = align_up(size, line);
+	if (size == UINT64_MAX)
+		return plbuf__err(EOVERFLOW, "%llu bytes is too large", (unsigned long long)size);
+	need = size > align ? size : align;
+	memset(m, 0, sizeof(*m));
+	plbuf__err(0, "%s", ""); /* so that describe_failure() can tell whether a backend spoke */
+	if (need <= PLBUF_SLAB_MAX && bank < PLBUF_MAX_BANKS_POOL) {
+		int cls = log2_ceil(need) - PLBUF_SLAB_MIN_SHIFT;
+
+		if (cls < 0)
+			cls = 0;
+		err = slab_alloc(ctx, bank, cls, max_dev, cached, m);
+	} else {
+		m->size = size;
+		err = range_alloc(ctx, bank, size, align, max_dev, cached, &m->r, &m->off);
+	}
+	if (err)
+		return describe_failure(ctx, bank, size, max_dev, err);
+	struct plbuf_chunk *c = &m->r->c;
+	int really_cached = cached && (c->flags & PLBUF_CHUNK_CACHED);
+	char *base = (char *)(really_cached || !c->va_uc ? c->va : c->va_uc);
+
+	m->bank = bank;
+	m->cached = really_cached;
+	m->coherent = !really_cached || (c->flags & PLBUF_CHUNK_COHERENT);
+	m->device_mem = !really_cached && (c->flags & PLBUF_CHUNK_DEVICE_MEM);
+	m->va = base + m->off;
+	m->dev = c->dev + m->off;
+	m->phys = c->phys == PLBUF_NO_ADDRESS ? PLBUF_NO_ADDRESS : c->phys + m->off;
+	return 0;
+}
+
+void plbuf__pool_free(struct plbuf_ctx *ctx, struct plbuf_mem *m)
+{
+	if (m->slab) {
+		slab_free(ctx, m);
+	} else if (m->r) {
+		range_give(m->r, m->off, m->size);
+		region_maybe_release(ctx, m->r);
+	}
+	memset(m, 0, sizeof(*m));
+}
+
+void plbuf__pool_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint64_t *largest)
+{
+	*free_b = 0;
+	*largest = 0;
+	if (bank < 0 || bank >= ctx->nbanks)
+		return;
+	drop_spares(ctx, bank);
+	for (struct plbuf_region *r = ctx->pool.regions[bank]; r; r = r->next)
+		if (!r->dedicated)
+			range_stats(r, free_b, largest);
+	if (!ctx->banks[bank].fixed && ctx->be->bank_stats) {
+		uint64_t bf = 0, bl = 0;
+
+		if (ctx->be->bank_stats(ctx, bank, &bf, &bl) == 0) {
+			*free_b += bf;
+			if (bl > *largest)
+				*largest = bl;
+		}
+	}
+}
+
+void plbuf__pool_destroy(struct plbuf_ctx *ctx)
+{
+	for (int b = 0; b < ctx->nbanks && b < PLBUF_MAX_BANKS_POOL; b++) {
+		for (int c = 0; c < 2; c++)
+			for (int k = 0; k < PLBUF_NCLASSES; k++) {
+				struct plbuf_sclass *sc = &ctx->pool.cls[b][c][k];
+				struct plbuf_slab *s, *n;
+
+				for (s = sc->avail; s; s = n) {
+					n = s->next;
+					free(s->stack);
+					free(s);
+				}
+				if (sc->spare) {
+					free(sc->spare->stack);
+					free(sc->spare);
+				}
+				sc->avail = sc->spare = NULL;
+			}
+		while (ctx->pool.regions[b])
+			region_destroy(ctx, ctx->pool.regions[b]);
+	}
+}
