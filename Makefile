@@ -29,8 +29,9 @@ ifeq ($(wildcard $(ARCH_SRC)),)
 ARCH_SRC := $(wildcard src/arch/generic.c)
 endif
 
-# The XRT backend needs Debian's libxrt-dev; it is built whenever the headers are there.
-HAVE_XRT ?= $(shell test -f /usr/include/xrt/xrt/xrt_bo.h -o -f /usr/include/xrt/xrt_bo.h && echo 1)
+# The XRT backend needs Debian's libxrt-dev; it is built whenever the headers are there, and never
+# by a cross compiler (the headers and libxrt_coreutil in /usr are the build machine's).
+HAVE_XRT ?= $(if $(filter $(TARGET_ARCH_NAME),$(shell uname -m)),$(shell test -f /usr/include/xrt/xrt/xrt_bo.h -o -f /usr/include/xrt/xrt_bo.h && echo 1))
 
 CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE
 CFLAGS   ?= -O2 -g
