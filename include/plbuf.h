@@ -86,6 +86,10 @@ const char *plbuf_ctx_backend(const plbuf_ctx *ctx); /* "sim", "hugepage", ... *
 /* Why the automatic choice picked this backend (one line); "" for an explicit one. */
 const char *plbuf_ctx_reason(const plbuf_ctx *ctx);
 
+/* Backend-specific lines for `plbuf info` (memory file, free hugepages, how to get more memory),
+ * written into buf as text.  Returns the length it needed (like snprintf) or a negative errno. */
+int plbuf_ctx_describe(plbuf_ctx *ctx, char *buf, size_t len);
+
 /* Cache-line size the context maintains and aligns to. */
 size_t plbuf_ctx_line_size(const plbuf_ctx *ctx);
 

@@ -186,7 +186,7 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 	static const struct plbuf_alloc_opts defaults;
 	const struct plbuf_dtype_info *dt;
 	struct plbuf_buf *b;
-	uint64_t nbytes, align, max_dev;
+	uint64_t nbytes = 0, align, max_dev;
 	int bank, cached, err;
 	char order;
 
@@ -366,9 +366,13 @@ PLBUF_EXPORT plbuf_buf *plbuf_view(plbuf_buf *b, const char *slice)
 
 	if (plbuf__check_live(b, "plbuf_view") < 0)
 		return NULL;
-	if (plbuf__slice(slice ? slice : "", b->ndim, b->shape, b->strides, &ndim, shape, strides,
-			 &off) < 0)
+	int err = plbuf__slice(slice ? slice : "", b->ndim, b->shape, b->strides, &ndim, shape,
+			       strides, &off);
+
+	if (err < 0) {
+		errno = -err;
 		return NULL;
+	}
 	return make_view(b, ndim, shape, strides, off);
 }
 
@@ -381,9 +385,13 @@ PLBUF_EXPORT plbuf_buf *plbuf_reshape(plbuf_buf *b, int ndim, const int64_t *sha
 	if (ndim < 0 || ndim > PLBUF_MAXDIM || (ndim && !shape))
 		return plbuf__errp(EINVAL, "plbuf_reshape: ndim %d is out of range 0..%d", ndim,
 				   PLBUF_MAXDIM);
-	if (plbuf__reshape(b->ndim, b->shape, b->strides, (int64_t)plbuf_itemsize(b), ndim, shape,
-			   order ? order : 'C', nshape, nstrides) < 0)
+	int err = plbuf__reshape(b->ndim, b->shape, b->strides, (int64_t)plbuf_itemsize(b), ndim,
+				 shape, order ? order : 'C', nshape, nstrides);
+
+	if (err < 0) {
+		errno = -err;
 		return NULL;
+	}
 	return make_view(b, ndim, nshape, nstrides, 0);
 }
 

@@ -220,6 +220,26 @@ PLBUF_EXPORT const char *plbuf_ctx_reason(const plbuf_ctx *ctx)
 	return ctx->reason;
 }
 
+PLBUF_EXPORT int plbuf_ctx_describe(plbuf_ctx *ctx, char *buf, size_t len)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f;
+	int ret;
+
+	if (!ctx)
+		return plbuf__err(EINVAL, "context is NULL");
+	f = open_memstream(&text, &n);
+	if (!f)
+		return plbuf__err(ENOMEM, "out of process memory");
+	if (ctx->be->info)
+		ctx->be->info(ctx, f);
+	fclose(f);
+	ret = snprintf(buf, len, "%s", text ? text : "");
+	free(text);
+	return ret;
+}
+
 PLBUF_EXPORT size_t plbuf_ctx_line_size(const plbuf_ctx *ctx)
 {
 	return ctx->line_size;

@@ -480,6 +480,12 @@ int plbuf__pool_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t a
 		if (cls < 0)
 			cls = 0;
 		err = slab_alloc(ctx, bank, cls, max_dev, cached, m);
+		/* A tight max_dev may leave no room for a whole slab, yet room for this buffer. */
+		if (err == -ENOMEM && max_dev != UINT64_MAX) {
+			memset(m, 0, sizeof(*m));
+			m->size = size;
+			err = range_alloc(ctx, bank, size, align, max_dev, cached, &m->r, &m->off);
+		}
 	} else {
 		m->size = size;
 		err = range_alloc(ctx, bank, size, align, max_dev, cached, &m->r, &m->off);
