@@ -1,19 +1,29 @@
 /*
- * aarch64 cache maintenance from user space (EL0).
+ * aarch64 cache maintenance from user space (EL0), by virtual address.
  *
  * Linux sets SCTLR_EL1.UCI, so EL0 may execute DC CVAC (clean to the point of coherency) and
- * DC CIVAC (clean and invalidate).  DC IVAC (invalidate only) is NOT allowed at EL0 and traps, so
- * "invalidate" is DC CIVAC: harmless as long as the CPU did not write the buffer while the device
- * did, which is also why buffers are cleaned once when allocated (no stale dirty lines left to be
- * written back over the device's data).  Because every invalidate cleans first, a partial line at
- * the edge of a range is cleaned and invalidated as the Linux DMA API does, never just dropped.
+ * DC CIVAC (clean and invalidate to the point of coherency).  Where a Cortex-A53 erratum makes the
+ * kernel clear UCI, it traps these and runs DC CIVAC for the program: slower, still correct.
+ * DC IVAC (invalidate only) is UNDEFINED at EL0 and raises SIGILL, so "invalidate" is DC CIVAC.
  *
- * The line size comes from CTR_EL0.DminLine (the smallest D-cache line in the system), never a
- * constant: QEMU's default CPU reports 32 bytes, Cortex-A53 64.  Each loop ends with DSB SY so the
- * maintenance has completed before the caller rings the device's doorbell.
+ * Why DC CIVAC is a safe invalidate: it also writes back dirty lines, which would overwrite what
+ * the device wrote.  No line of a buffer is dirty while the device writes it, provided the CPU
+ * does not write the buffer during the transfer (a program bug under the Linux DMA API too): every
+ * non-coherent buffer is cleaned when it is allocated (buffer.c), and is flushed before the device
+ * is started.  Speculative reads can refill lines during the transfer, but only clean ones, which
+ * is why the invalidate comes after the transfer.  And since every line is cleaned before it is
+ * dropped, a partial line at either edge of a range, shared with other data, keeps that data: the
+ * Linux DMA API's rule for edges holds for the whole range.
+ *
+ * The stride is CTR_EL0.DminLine, the smallest data-cache line of any cache in the system (Linux
+ * reports the system-wide safe value when cores differ), never a constant: a stride longer than
+ * the real line would skip lines.  QEMU's default CPU has 32-byte lines, Cortex-A53 64, A64FX 256.
+ * DSB SY after the loop: the maintenance has completed before the caller starts the device or
+ * reads what it wrote.
  */
 #include <stdint.h>
 
+#include "arch/lines.h"
 #include "context.h"
 
 static size_t dline;
@@ -39,10 +49,13 @@ void plbuf__arch_fence(void)
 
 int plbuf__arch_clean(void *va, size_t len)
 {
-	size_t l = plbuf__arch_line_size();
-	uintptr_t p = (uintptr_t)va & ~(uintptr_t)(l - 1), end = (uintptr_t)va + len;
+	size_t line = plbuf__arch_line_size();
+	uintptr_t p;
+	size_t n = plbuf__arch_lines((uintptr_t)va, len, line, &p);
 
-	for (; p < end; p += l)
+	if (!n)
+		return 0;
+	for (; n; n--, p += line)
 		__asm__ volatile("dc cvac, %0" : : "r"(p) : "memory");
 	__asm__ volatile("dsb sy" ::: "memory");
 	return 0;
@@ -50,10 +63,13 @@ int plbuf__arch_clean(void *va, size_t len)
 
 int plbuf__arch_clean_inval(void *va, size_t len)
 {
-	size_t l = plbuf__arch_line_size();
-	uintptr_t p = (uintptr_t)va & ~(uintptr_t)(l - 1), end = (uintptr_t)va + len;
+	size_t line = plbuf__arch_line_size();
+	uintptr_t p;
+	size_t n = plbuf__arch_lines((uintptr_t)va, len, line, &p);
 
-	for (; p < end; p += l)
+	if (!n)
+		return 0;
+	for (; n; n--, p += line)
 		__asm__ volatile("dc civac, %0" : : "r"(p) : "memory");
 	__asm__ volatile("dsb sy" ::: "memory");
 	return 0;

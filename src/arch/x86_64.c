@@ -1,15 +1,17 @@
 /*
- * x86_64 cache maintenance.  PCIe (and on-die) DMA on x86 snoops the CPU caches: memory the device
- * reads is never stale in DRAM behind a dirty line, and a device write invalidates the CPU's copy.
+ * x86_64 cache maintenance.  PCIe (and on-die) DMA on x86 snoops the CPU caches: a device read is
+ * served from a dirty line rather than stale DRAM, and a device write invalidates the CPU's copy.
  * So flush and invalidate only have to order the CPU's own accesses against the doorbell write or
- * the completion read that surround a transfer: a full fence (MFENCE) does that, including for
- * write-combined (WC) mappings, whose buffers it drains.
+ * the completion read around a transfer.  MFENCE does that, and also drains the write-combining
+ * buffers of WC mappings (what cacheable=no gives where it can).  This is what the Linux DMA API
+ * assumes on x86 too: its dma_sync_* calls do no cache maintenance there.  (A device that sets the
+ * PCIe No Snoop attribute bypasses the caches; the DMA API does not cater for it either.)
+ * No range is needed, and no line size: 64 bytes on every x86_64 core, used only for alignment.
  */
 #include "context.h"
 
 void plbuf__arch_fence(void)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	__asm__ volatile("mfence" ::: "memory");
 }
 
