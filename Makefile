@@ -43,7 +43,7 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 ifeq ($(HAVE_XRT),1)
 CPPFLAGS += -DPLBUF_HAVE_XRT -I/usr/include/xrt
-XRT_LIBS := -lxrt_coreutil
+XRT_LIBS := -lxrt_coreutil -lxrt_core
 endif
 
 LIB_SRC  := $(sort $(wildcard src/*.c src/backends/*.c)) $(ARCH_SRC)
