@@ -7,8 +7,16 @@
 #include "context.h"
 
 extern const struct plbuf_backend plbuf__backend_sim;
+extern const struct plbuf_backend plbuf__backend_zocl;
+#ifdef PLBUF_HAVE_XRT
+extern const struct plbuf_backend plbuf__backend_xrt;
+#endif
 
 const struct plbuf_backend *const plbuf__backends[] = {
 	&plbuf__backend_sim,
+	&plbuf__backend_zocl,
+#ifdef PLBUF_HAVE_XRT
+	&plbuf__backend_xrt,
+#endif
 	NULL,
 };

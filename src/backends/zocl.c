@@ -1,0 +1,577 @@
+/*
+ * zocl - buffer objects of zocl, XRT's DRM driver for embedded platforms (PYNQ v2.6 and later on
+ * Zynq UltraScale+, Versal, and Zynq-7000 images built with XRT), on /dev/dri/renderD*.
+ *
+ * The interface is the one XRT's own edge shim uses (no libdrm, no XRT library needed):
+ *   DRM_IOCTL_VERSION            find the render node whose driver is "zocl";
+ *   DRM_IOCTL_ZOCL_CREATE_BO     {size, handle, flags}: flags bits 0-15 = memory bank index,
+ *                                bit 24 = cacheable (XCL_BO_FLAGS_CACHEABLE, kept by zocl);
+ *   DRM_IOCTL_ZOCL_INFO_BO       {handle, flags, size, paddr}: the BO's real size and address;
+ *   DRM_IOCTL_ZOCL_MAP_BO        {handle, pad, offset}: the offset to mmap() the DRM fd at;
+ *   DRM_IOCTL_ZOCL_SYNC_BO       {handle, dir, offset, size}: cache maintenance of a byte range;
+ *   DRM_IOCTL_GEM_CLOSE          {handle, pad}: free the BO (after munmap).
+ * Layouts and numbers as in Xilinx/XRT src/runtime_src/core/edge/include/zynq_ioctl.h (stored
+ * version f5369b42, 2016-2021; the four structures have had these layouts since 2019: an older
+ * drm_zocl_info_bo without the flags field has the same offsets), ioctl number =
+ * DRM_IOWR(DRM_COMMAND_BASE + op) with op CREATE_BO 0, MAP_BO 3, SYNC_BO 4, INFO_BO 5.  The flag
+ * bits are XRT's user flags (xrt_mem.h) that zocl_convert_bo_uflags() translates.
+ *
+ * Memory model (zocl_bo.c, zocl_drv.c): a cacheable BO in CMA is mapped cached and SYNC_BO does the
+ * kernel's dma_sync_single_for_{device,cpu} on the range; a non-cacheable BO is mapped
+ * write-combine (dma_mmap_wc), so it is coherent and needs no sync; PL-DDR/LPDDR banks ("MIG",
+ * "LPDDR" tags) are never cacheable.  zocl page-aligns every BO, and newer versions make a BO of
+ * one page or less two pages: plbuf asks INFO_BO for the size it really got.
+ *
+ * Banks come from the memory topology of the loaded image, which zocl exposes as
+ * /sys/class/drm/renderD*\/device/mem_topology (an xclbin MEM_TOPOLOGY section; empty before an
+ * image is loaded, when zocl allocates from CMA whatever the bank index).
+ *
+ * Options: device=/dev/dri/renderDN  banks=I[,J...] (topology indices)  coherent=0|1 (cached
+ * memory is snooped: HPC/ACP ports with coherency enabled)  chunk=SIZE (pool chunk, default 4M).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "context.h"
+#include "memtopo.h"
+#include "sys.h"
+
+/* DRM core (Linux include/uapi/drm/drm.h). */
+struct zocl_drm_version {
+	int version_major, version_minor, version_patchlevel;
+	size_t name_len;
+	char *name;
+	size_t date_len;
+	char *date;
+	size_t desc_len;
+	char *desc;
+};
+struct zocl_gem_close { uint32_t handle, pad; };
+#define ZOCL_DRM_BASE 'd'
+#define ZOCL_DRM_COMMAND_BASE 0x40
+#define ZOCL_IOCTL_VERSION _IOWR(ZOCL_DRM_BASE, 0x00, struct zocl_drm_version)
+#define ZOCL_IOCTL_GEM_CLOSE _IOW(ZOCL_DRM_BASE, 0x09, struct zocl_gem_close)
+
+/* zocl (zynq_ioctl.h). */
+struct zocl_create_bo { uint64_t size; uint32_t handle, flags; };
+struct zocl_map_bo { uint32_t handle, pad; uint64_t offset; };
+struct zocl_sync_bo { uint32_t handle, dir; uint64_t offset, size; };
+struct zocl_info_bo { uint32_t handle, flags; uint64_t size, paddr; };
+#define ZOCL_IOCTL(op, type) _IOWR(ZOCL_DRM_BASE, ZOCL_DRM_COMMAND_BASE + (op), type)
+#define ZOCL_IOCTL_CREATE_BO ZOCL_IOCTL(0, struct zocl_create_bo)
+#define ZOCL_IOCTL_MAP_BO ZOCL_IOCTL(3, struct zocl_map_bo)
+#define ZOCL_IOCTL_SYNC_BO ZOCL_IOCTL(4, struct zocl_sync_bo)
+#define ZOCL_IOCTL_INFO_BO ZOCL_IOCTL(5, struct zocl_info_bo)
+#define ZOCL_SYNC_TO_DEVICE 0
+#define ZOCL_SYNC_FROM_DEVICE 1
+#define ZOCL_BO_FLAGS_CACHEABLE (1u << 24)
+#define ZOCL_BANK_MASK 0xffffu
+
+#define ZOCL_MAX_NODES 64
+
+struct zocl {
+	int fd;
+	char node[256];    /* path as opened (with PLBUF_ROOT) */
+	char minor[32];    /* "renderD128" */
+	int ver[3];
+	char date[16];
+	int ntopo;         /* entries in the memory topology, 0 when none */
+	int topo_index[PLBUF_MAX_BANKS]; /* plbuf bank -> topology index (bank bits of the flags) */
+	int range_alloc[PLBUF_MAX_BANKS]; /* PL-DDR / LPDDR: zocl refuses to cache these */
+};
+
+static const char *bank_name(struct plbuf_ctx *ctx, int bank)
+{
+	return ctx->banks[bank].name;
+}
+
+/* DRM_IOCTL_VERSION: the driver's name (and version) behind an open DRM fd. */
+static int drm_version(int fd, char *name, size_t namelen, int ver[3], char *date, size_t datelen)
+{
+	struct zocl_drm_version v;
+
+	memset(&v, 0, sizeof(v));
+	v.name = name;
+	v.name_len = namelen - 1;
+	v.date = date;
+	v.date_len = datelen - 1;
+	memset(name, 0, namelen);
+	memset(date, 0, datelen);
+	if (plbuf__sys_ioctl(fd, ZOCL_IOCTL_VERSION, &v) < 0)
+		return -errno;
+	ver[0] = v.version_major;
+	ver[1] = v.version_minor;
+	ver[2] = v.version_patchlevel;
+	return 0;
+}
+
+static int cmp_minor(const void *a, const void *b)
+{
+	return atoi(*(const char *const *)a + 7) - atoi(*(const char *const *)b + 7);
+}
+
+/* The render nodes under PLBUF_ROOT/dev/dri, in minor order ("renderD128", ...).  Returns the count. */
+static int list_nodes(char names[][32], int max)
+{
+	char dir[4096];
+	char *sorted[ZOCL_MAX_NODES], tmp[ZOCL_MAX_NODES][32];
+	struct dirent *e;
+	DIR *d = opendir(plbuf__path(dir, sizeof(dir), "/dev/dri"));
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) != NULL && n < max && n < ZOCL_MAX_NODES)
+		if (strncmp(e->d_name, "renderD", 7) == 0 && e->d_name[7] >= '0' &&
+		    e->d_name[7] <= '9' && strlen(e->d_name) < 32) {
+			snprintf(tmp[n], sizeof(tmp[n]), "%s", e->d_name);
+			sorted[n] = tmp[n];
+			n++;
+		}
+	closedir(d);
+	qsort(sorted, (size_t)n, sizeof(sorted[0]), cmp_minor);
+	for (int i = 0; i < n; i++)
+		snprintf(names[i], 32, "%s", sorted[i]);
+	return n;
+}
+
+/* Opens node (a path under PLBUF_ROOT) and checks that zocl drives it.  Returns the fd, or -errno
+ * with a message; *driver gets the name of the driver that answered, if any. */
+static int open_node(const char *node, char *driver, size_t dlen, int ver[3], char *date,
+		     size_t datelen)
+{
+	char full[4096];
+	int fd, err;
+
+	plbuf__path(full, sizeof(full), node);
+	driver[0] = 0;
+	fd = plbuf__sys_open(full, O_RDWR, 0);
+	if (fd < 0) {
+		err = errno;
+		if (err == EACCES || err == EPERM)
+			return plbuf__err(err, "zocl: cannot open %s: %s; run as root, or give your "
+					  "user the group of the node (ls -l %s; usually \"render\" "
+					  "or \"video\")", full, strerror(err), full);
+		return plbuf__err(err, "zocl: cannot open %s: %s", full, strerror(err));
+	}
+	err = drm_version(fd, driver, dlen, ver, date, datelen);
+	if (err < 0) {
+		close(fd);
+		return plbuf__err(ENODEV, "zocl: DRM_IOCTL_VERSION on %s failed (%s): it is not a DRM "
+				  "device node", full, strerror(-err));
+	}
+	if (strcmp(driver, "zocl") != 0) {
+		close(fd);
+		return plbuf__err(ENODEV, "zocl: %s is driven by \"%s\", not zocl; give the zocl node "
+				  "with device=/dev/dri/renderDN", full, driver);
+	}
+	return fd;
+}
+
+/* Finds zocl's render node: the one given, or the first whose driver is "zocl". */
+static int find_node(const char *want, struct zocl *z)
+{
+	char names[ZOCL_MAX_NODES][32], drv[32], other[160] = "", path[64], denied[512] = "";
+	int n, fd, seen_eacces = 0, len = 0;
+
+	if (want) {
+		const char *slash = strrchr(want, '/');
+
+		fd = open_node(want, drv, sizeof(drv), z->ver, z->date, sizeof(z->date));
+		if (fd < 0)
+			return fd;
+		snprintf(z->minor, sizeof(z->minor), "%.31s", slash ? slash + 1 : want);
+		plbuf__path(z->node, sizeof(z->node), want);
+		return fd;
+	}
+	n = list_nodes(names, ZOCL_MAX_NODES);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/%.31s", names[i]);
+		fd = open_node(path, drv, sizeof(drv), z->ver, z->date, sizeof(z->date));
+		if (fd >= 0) {
+			snprintf(z->minor, sizeof(z->minor), "%.31s", names[i]);
+			plbuf__path(z->node, sizeof(z->node), path);
+			return fd;
+		}
+		if (errno == EACCES || errno == EPERM) {
+			seen_eacces = errno;
+			snprintf(denied, sizeof(denied), "%s", plbuf_errmsg());
+		} else if (drv[0] && len < (int)sizeof(other) - 40)
+			len += snprintf(other + len, sizeof(other) - (size_t)len, "%s%s (%s)",
+					len ? ", " : "", names[i], drv);
+	}
+	if (seen_eacces)
+		return plbuf__err(seen_eacces, "%s", denied);
+	plbuf__path(path, sizeof(path), "/dev/dri");
+	if (n == 0)
+		return plbuf__err(ENODEV, "zocl: no render node in %s: the zocl driver is not loaded "
+				  "(PYNQ v2.6+ loads it with the overlay; otherwise modprobe zocl and "
+				  "check that the device tree has a \"xlnx,zocl\" node)", path);
+	return plbuf__err(ENODEV, "zocl: no render node in %s is driven by zocl (%s%s); load zocl, "
+			  "or use the backend of your driver", path, other[0] ? "found " : "none answered",
+			  other);
+}
+
+static int zocl_probe(char *why, size_t len)
+{
+	struct zocl z;
+	int fd;
+
+	memset(&z, 0, sizeof(z));
+	fd = find_node(NULL, &z);
+	if (fd < 0) {
+		snprintf(why, len, "%s", plbuf_errmsg());
+		return fd;
+	}
+	close(fd);
+	snprintf(why, len, "zocl %d.%d.%d on %s", z.ver[0], z.ver[1], z.ver[2], z.node);
+	return 0;
+}
+
+/* The image's memory topology, from sysfs.  Missing (no zocl sysfs) counts as empty. */
+static int read_topology(struct zocl *z, struct plbuf_memtopo_bank *topo)
+{
+	char rel[128], full[4096];
+	void *data;
+	size_t len;
+	int n;
+
+	snprintf(rel, sizeof(rel), "/sys/class/drm/%s/device/mem_topology", z->minor);
+	plbuf__path(full, sizeof(full), rel);
+	if (access(full, F_OK) != 0)
+		return 0;
+	if ((n = plbuf__memtopo_read_file(full, &data, &len)) < 0)
+		return n;
+	n = plbuf__memtopo_parse(data, len, full, topo, PLBUF_MEMTOPO_MAX);
+	free(data);
+	return n;
+}
+
+static int add_bank(struct plbuf_ctx *ctx, struct zocl *z, const struct plbuf_memtopo_bank *t,
+		    int index, int coherent)
+{
+	struct plbuf_bank b;
+	int i;
+
+	memset(&b, 0, sizeof(b));
+	if (t && t->tag[0])
+		snprintf(b.name, sizeof(b.name), "%s", t->tag);
+	else
+		snprintf(b.name, sizeof(b.name), "bank%d", index);
+	for (i = 0; i < ctx->nbanks; i++) /* topologies repeat tags (HP0 listed twice, ...) */
+		if (strcmp(ctx->banks[i].name, b.name) == 0)
+			snprintf(b.name, sizeof(b.name), "bank%d", index);
+	b.base = t ? t->base : 0;
+	b.size = t ? t->size : 0;
+	b.coherent = coherent;
+	b.fixed = 0;
+	/* zocl maps PL-DDR and LPDDR banks write-combine whatever is asked. */
+	i = t && (strstr(t->tag, "MIG") || strstr(t->tag, "LPDDR"));
+	b.cached_default = !i;
+	int k = plbuf__bank_add(ctx, &b);
+
+	if (k < 0)
+		return k;
+	z->topo_index[k] = index;
+	z->range_alloc[k] = i;
+	return 0;
+}
+
+static int setup_banks(struct plbuf_ctx *ctx, struct zocl *z, const char *want, int coherent)
+{
+	struct plbuf_memtopo_bank topo[PLBUF_MEMTOPO_MAX];
+	char rel[160];
+	int n = read_topology(z, topo), err;
+
+	if (n < 0)
+		return n;
+	z->ntopo = n;
+	snprintf(rel, sizeof(rel), "/sys/class/drm/%s/device/mem_topology", z->minor);
+	if (want) {
+		for (const char *p = want; *p;) {
+			char *end;
+			long i = strtol(p, &end, 10);
+
+			if (end == p || (*end && *end != ',') || i < 0 || i > (long)ZOCL_BANK_MASK)
+				return plbuf__err(EINVAL, "zocl: banks=%s is not a list of bank indices "
+						  "(banks=0,1)", want);
+			if (n > 0 && (i >= n || !topo[i].used || topo[i].type == PLBUF_MEM_STREAMING))
+				return plbuf__err(EINVAL, "zocl: bank %ld is not a memory bank in use in "
+						  "%s (see plbuf info)", i, rel);
+			if ((err = add_bank(ctx, z, n > 0 ? &topo[i] : NULL, (int)i, coherent)) < 0)
+				return err;
+			p = *end ? end + 1 : end;
+		}
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		if (topo[i].used && topo[i].type != PLBUF_MEM_STREAMING &&
+		    topo[i].type != PLBUF_MEM_STREAMING_CONNECTION &&
+		    (err = add_bank(ctx, z, &topo[i], i, coherent)) < 0)
+			return err;
+	if (ctx->nbanks == 0) /* no image loaded: zocl serves any index from CMA */
+		return add_bank(ctx, z, NULL, 0, coherent);
+	return 0;
+}
+
+static void zocl_close(struct plbuf_ctx *ctx)
+{
+	struct zocl *z = ctx->priv;
+
+	if (!z)
+		return;
+	if (z->fd >= 0)
+		close(z->fd);
+	free(z);
+	ctx->priv = NULL;
+}
+
+static int zocl_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
+{
+	const char *device = plbuf__kv_get(kv, "device"), *banks = plbuf__kv_get(kv, "banks");
+	uint64_t coherent, chunk;
+	struct zocl *z;
+	int err;
+
+	if ((err = plbuf__kv_u64(kv, "coherent", 0, &coherent)) < 0 ||
+	    (err = plbuf__kv_u64(kv, "chunk", ctx->chunk_size, &chunk)) < 0)
+		return err;
+	if (chunk < plbuf__page_size() || chunk > (1ull << 31))
+		return plbuf__err(EINVAL, "zocl: chunk=%llu must lie between the page size and 2G",
+				  (unsigned long long)chunk);
+	ctx->chunk_size = chunk;
+	z = calloc(1, sizeof(*z));
+	if (!z)
+		return plbuf__err(ENOMEM, "out of process memory");
+	ctx->priv = z;
+	z->fd = find_node(device, z);
+	if (z->fd < 0) {
+		err = z->fd;
+		goto fail;
+	}
+	if ((err = setup_banks(ctx, z, banks, coherent != 0)) < 0)
+		goto fail;
+	return 0;
+fail:
+	zocl_close(ctx);
+	return err;
+}
+
+static int gem_close(struct zocl *z, uint32_t handle)
+{
+	struct zocl_gem_close g = { .handle = handle };
+
+	return plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_GEM_CLOSE, &g);
+}
+
+/* CmaFree from /proc/meminfo, in bytes; 0 when unknown. */
+static uint64_t cma_free(void)
+{
+	char path[4096], line[128];
+	unsigned long long kib = 0;
+	FILE *f = fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CmaFree: %llu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kib << 10;
+}
+
+static int create_failed(struct plbuf_ctx *ctx, int bank, uint64_t size, int err)
+{
+	struct zocl *z = ctx->priv;
+
+	if (err != ENOMEM)
+		return plbuf__err(err, "zocl: DRM_IOCTL_ZOCL_CREATE_BO of %llu bytes in bank %s on %s "
+				  "failed: %s", (unsigned long long)size, bank_name(ctx, bank), z->node,
+				  strerror(err));
+	if (z->range_alloc[bank])
+		return plbuf__err(ENOMEM, "zocl: DRM_IOCTL_ZOCL_CREATE_BO: PL-DDR bank %s (%llu "
+				  "bytes) has no free range of %llu bytes; free buffers in it or use "
+				  "another bank", bank_name(ctx, bank),
+				  (unsigned long long)ctx->banks[bank].size, (unsigned long long)size);
+	return plbuf__err(ENOMEM, "zocl: DRM_IOCTL_ZOCL_CREATE_BO: CMA cannot give %llu contiguous "
+			  "bytes for bank %s (CmaFree is %llu KiB in /proc/meminfo); free buffers, or "
+			  "reserve more CMA with cma=SIZE on the kernel command line (PYNQ-Z1/Z2 "
+			  "boot with 128M)", (unsigned long long)size, bank_name(ctx, bank),
+			  (unsigned long long)(cma_free() >> 10));
+}
+
+static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
+			    uint64_t max_dev, int cached, struct plbuf_chunk *out)
+{
+	struct zocl *z = ctx->priv;
+	uint64_t page = plbuf__page_size(), want = size;
+	struct zocl_create_bo cr;
+	struct zocl_info_bo info;
+	struct zocl_map_bo map;
+	void *va;
+	int err;
+
+	/* CMA aligns to the page (to the BO's order up to CONFIG_CMA_ALIGNMENT, which we cannot
+	 * know): room for the core to find an aligned start inside. */
+	if (align > page && (want = size + align - page) < size)
+		return plbuf__err(EOVERFLOW, "zocl: %llu bytes aligned to %llu overflows",
+				  (unsigned long long)size, (unsigned long long)align);
+	if (want > SIZE_MAX)
+		return plbuf__err(EOVERFLOW, "zocl: %llu bytes cannot be mapped in this process's "
+				  "address space", (unsigned long long)want);
+	cached = cached && !z->range_alloc[bank];
+	memset(&cr, 0, sizeof(cr));
+	cr.size = want;
+	cr.handle = UINT32_MAX;
+	cr.flags = ((uint32_t)z->topo_index[bank] & ZOCL_BANK_MASK) |
+		   (cached ? ZOCL_BO_FLAGS_CACHEABLE : 0);
+	if (plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_CREATE_BO, &cr) < 0)
+		return create_failed(ctx, bank, want, errno);
+
+	memset(&info, 0, sizeof(info));
+	info.handle = cr.handle;
+	if (plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_INFO_BO, &info) < 0) {
+		err = plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_INFO_BO of BO %u on %s failed: %s",
+				 cr.handle, z->node, strerror(errno));
+		goto fail_close;
+	}
+	if (info.size < want || info.size > SIZE_MAX) {
+		err = plbuf__err(EPROTO, "zocl: DRM_IOCTL_ZOCL_INFO_BO says BO %u holds %llu bytes, "
+				 "%llu were asked: this zocl does not behave as plbuf expects",
+				 cr.handle, (unsigned long long)info.size, (unsigned long long)want);
+		goto fail_close;
+	}
+	if (info.paddr + want - 1 > max_dev || info.paddr + want - 1 < info.paddr) {
+		err = plbuf__err(ERANGE, "zocl: bank %s gave %llu bytes at 0x%llx, above "
+				 "max_device_address 0x%llx; place CMA lower (cma=SIZE@ADDRESS) or use "
+				 "a bank the IP reaches", bank_name(ctx, bank), (unsigned long long)want,
+				 (unsigned long long)info.paddr, (unsigned long long)max_dev);
+		goto fail_close;
+	}
+	memset(&map, 0, sizeof(map));
+	map.handle = cr.handle;
+	if (plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_MAP_BO, &map) < 0) {
+		err = plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_MAP_BO of BO %u on %s failed: %s",
+				 cr.handle, z->node, strerror(errno));
+		goto fail_close;
+	}
+	if ((uint64_t)(off_t)map.offset != map.offset || (off_t)map.offset < 0) {
+		err = plbuf__err(EOVERFLOW, "zocl: mmap offset 0x%llx of BO %u does not fit this "
+				 "build's off_t; rebuild plbuf with -D_FILE_OFFSET_BITS=64",
+				 (unsigned long long)map.offset, cr.handle);
+		goto fail_close;
+	}
+	va = plbuf__sys_mmap(NULL, (size_t)info.size, PROT_READ | PROT_WRITE, MAP_SHARED, z->fd,
+			     (off_t)map.offset);
+	if (va == MAP_FAILED) {
+		err = plbuf__err(errno, "zocl: mmap of BO %u (%llu bytes at offset 0x%llx of %s) "
+				 "failed: %s", cr.handle, (unsigned long long)info.size,
+				 (unsigned long long)map.offset, z->node, strerror(errno));
+		goto fail_close;
+	}
+	memset(out, 0, sizeof(*out));
+	out->va = va;
+	out->dev = info.paddr;
+	out->phys = info.paddr;
+	out->size = info.size;
+	out->bank = bank;
+	out->flags = cached ? PLBUF_CHUNK_CACHED : 0;
+	if (cached && ctx->banks[bank].coherent)
+		out->flags |= PLBUF_CHUNK_COHERENT;
+	out->priv_u64 = cr.handle;
+	return 0;
+fail_close:
+	gem_close(z, cr.handle);
+	return err;
+}
+
+static void zocl_chunk_free(struct plbuf_ctx *ctx, struct plbuf_chunk *c)
+{
+	struct zocl *z = ctx->priv;
+
+	/* Unmap first: GEM keeps the BO alive while a mapping exists, so closing first would
+	 * not free it either, but this way the memory is gone when we return. */
+	munmap(c->va, (size_t)c->size);
+	gem_close(z, (uint32_t)c->priv_u64);
+}
+
+static int sync_bo(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint32_t dir, uint64_t off,
+		   uint64_t len)
+{
+	struct zocl *z = ctx->priv;
+	struct zocl_sync_bo s = { .handle = (uint32_t)c->priv_u64, .dir = dir, .offset = off,
+				  .size = len };
+
+	if (plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_SYNC_BO, &s) < 0)
+		return plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_SYNC_BO %s of [%llu, +%llu) in BO %u "
+				  "on %s failed: %s", dir == ZOCL_SYNC_TO_DEVICE ? "to device" :
+				  "from device", (unsigned long long)off, (unsigned long long)len,
+				  s.handle, z->node, strerror(errno));
+	return 0;
+}
+
+/* Only the range asked, not the whole BO as PYNQ does, widened to whole lines.  Invalidating a
+ * line drops every byte of it, so a partial line at either edge is first cleaned (synced to the
+ * device), as the Linux DMA API does: the bytes next to the range survive. */
+static int zocl_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t off,
+		     uint64_t len, enum plbuf_sync_dir dir)
+{
+	uint64_t line = ctx->line_size;
+	uint64_t lo = off & ~(line - 1), hi = (off + len + line - 1) & ~(line - 1);
+	int err;
+
+	if (hi > c->size)
+		hi = c->size;
+	if (dir == PLBUF_SYNC_TO_DEVICE)
+		return sync_bo(ctx, c, ZOCL_SYNC_TO_DEVICE, lo, hi - lo);
+	if (off != lo && (err = sync_bo(ctx, c, ZOCL_SYNC_TO_DEVICE, lo, line)) < 0)
+		return err;
+	if (off + len != hi && (off == lo || hi - line != lo) &&
+	    (err = sync_bo(ctx, c, ZOCL_SYNC_TO_DEVICE, hi - line, line)) < 0)
+		return err;
+	return sync_bo(ctx, c, ZOCL_SYNC_FROM_DEVICE, lo, hi - lo);
+}
+
+static int zocl_bank_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint64_t *largest)
+{
+	struct zocl *z = ctx->priv;
+
+	*largest = 0; /* CMA fragmentation is not visible from user space */
+	*free_b = z->range_alloc[bank] ? 0 : cma_free();
+	return 0;
+}
+
+static void zocl_info(struct plbuf_ctx *ctx, FILE *out)
+{
+	struct zocl *z = ctx->priv;
+
+	fprintf(out, "  node: %s (zocl %d.%d.%d, %s)\n", z->node, z->ver[0], z->ver[1], z->ver[2],
+		z->date[0] ? z->date : "no date");
+	if (z->ntopo == 0)
+		fprintf(out, "  memory topology: empty (no image loaded): bank0 is CMA\n");
+	for (int i = 0; i < ctx->nbanks; i++)
+		fprintf(out, "  bank %s: topology index %d, %s%s\n", ctx->banks[i].name,
+			z->topo_index[i], z->range_alloc[i] ? "PL-DDR (uncached only)" : "CMA",
+			ctx->banks[i].coherent ? ", coherent" : "");
+	fprintf(out, "  CMA free: %llu KiB; more with cma=SIZE on the kernel command line\n",
+		(unsigned long long)(cma_free() >> 10));
+}
+
+const struct plbuf_backend plbuf__backend_zocl = {
+	.name = "zocl",
+	.summary = "XRT's embedded DRM driver (PYNQ v2.6+): buffer objects on /dev/dri/renderD*",
+	.rank = 30,
+	.probe = zocl_probe,
+	.open = zocl_open,
+	.close = zocl_close,
+	.chunk_alloc = zocl_chunk_alloc,
+	.chunk_free = zocl_chunk_free,
+	.sync = zocl_sync,
+	.bank_stats = zocl_bank_stats,
+	.info = zocl_info,
+};
