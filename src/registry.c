@@ -11,6 +11,7 @@ extern const struct plbuf_backend plbuf__backend_zocl;
 #ifdef PLBUF_HAVE_XRT
 extern const struct plbuf_backend plbuf__backend_xrt;
 #endif
+extern const struct plbuf_backend plbuf__backend_hugepage;
 
 const struct plbuf_backend *const plbuf__backends[] = {
 	&plbuf__backend_sim,
@@ -18,5 +19,6 @@ const struct plbuf_backend *const plbuf__backends[] = {
 #ifdef PLBUF_HAVE_XRT
 	&plbuf__backend_xrt,
 #endif
+	&plbuf__backend_hugepage,
 	NULL,
 };
