@@ -1,6 +1,7 @@
 #!/bin/bash
 # Cross-architecture suite (docs/cache.md).  Builds the library, the CLI and every unit test for
-# aarch64 and armhf with Debian's cross compilers and runs each test under qemu-user-static:
+# aarch64 and armhf with Debian's cross compilers and runs each test under qemu-user-static, on
+# the cores of the boards: Cortex-A53 (ZynqMP) and Cortex-A9 (Zynq-7000):
 #   RESULT pass|fail|skip <arch>/<test>
 # On aarch64 the cache tests (t_arch_*, t_cache_*) run under three emulated CPUs whose CTR_EL0
 # reports 32-, 64- and 256-byte lines, with every DC and DSB instruction executed inside
@@ -23,6 +24,10 @@ python=/usr/bin/python3
 # cpu:line size its CTR_EL0 reports (QEMU 7.2's models; "max" is qemu-aarch64's default)
 aarch64_cpus="max:32 cortex-a53:64 a64fx:256"
 
+# one instruction per translation block, so that QEMU logs each DC (renamed in QEMU 8.1)
+one_insn=-singlestep
+qemu-aarch64-static --help 2>/dev/null | grep -q one-insn-per-tb && one_insn=-one-insn-per-tb
+
 result() { echo "RESULT $*"; }
 indent() { sed 's/^/    /' | tail -n "${1:-40}"; }
 
@@ -30,7 +35,7 @@ indent() { sed 's/^/    /' | tail -n "${1:-40}"; }
 host_only() {
 	local src=tests/$1.c
 	[ -f "$src" ] || return 0
-	if grep -q python "$src"; then
+	if grep -q python3 "$src"; then
 		echo "asks the host's numpy"
 	elif grep -qE 'hugepages\.h|HUGETLB|plbuf_open\("hugepage"' "$src"; then
 		echo "maps hugetlb memory"
@@ -152,7 +157,7 @@ run_traced() { # build binary name cpu line
 	log=$b/trace/$name.$cpu.out
 	trace=$b/trace/$name.$cpu.trace
 	QEMU_LD_PREFIX=/usr/aarch64-linux-gnu PLBUF_TEST_BUILD=$b PLBUF_EXPECT_DLINE=$line \
-		timeout "$timeout_s" qemu-aarch64-static -cpu "$cpu" -singlestep -d exec,nochain,cpu \
+		timeout "$timeout_s" qemu-aarch64-static -cpu "$cpu" $one_insn -d exec,nochain,cpu \
 		-dfilter "$filter" -D "$trace" "$tb" >"$log" 2>&1
 	rc=$?
 	if [ $rc != 0 ]; then
@@ -167,10 +172,11 @@ run_traced() { # build binary name cpu line
 	fi
 }
 
-# arch triplet qemu
-for spec in "aarch64 aarch64-linux-gnu qemu-aarch64-static" "armhf arm-linux-gnueabihf qemu-arm-static"; do
+# arch triplet qemu cpu
+for spec in "aarch64 aarch64-linux-gnu qemu-aarch64-static cortex-a53" \
+	"armhf arm-linux-gnueabihf qemu-arm-static cortex-a9"; do
 	set -- $spec
-	arch=$1 tri=$2 qemu=$3 root=/usr/$2 b=$out/$1
+	arch=$1 tri=$2 qemu=$3 cpu=$4 root=/usr/$2 b=$out/$1
 	missing=""
 	command -v "$tri-gcc" >/dev/null || missing="$missing gcc-$tri"
 	[ -f "$root/include/stdio.h" ] || missing="$missing libc6-dev-${arch/aarch64/arm64}-cross"
@@ -209,7 +215,7 @@ for spec in "aarch64 aarch64-linux-gnu qemu-aarch64-static" "armhf arm-linux-gnu
 				run_traced "$b" "$t" "$name" "${c%%:*}" "${c##*:}"
 			done
 			;;
-		*) run_one "$arch" "$qemu" "$root" "$b" "$t" "$arch/$name" ;;
+		*) run_one "$arch" "$qemu" "$root" "$b" "$t" "$arch/$name" -cpu "$cpu" ;;
 		esac
 	done
 	[ -z "$not_run" ] || echo "$arch: not run under qemu-user, covered by their native run:$not_run"
