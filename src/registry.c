@@ -7,18 +7,22 @@
 #include "context.h"
 
 extern const struct plbuf_backend plbuf__backend_sim;
+extern const struct plbuf_backend plbuf__backend_udmabuf;
 extern const struct plbuf_backend plbuf__backend_zocl;
 #ifdef PLBUF_HAVE_XRT
 extern const struct plbuf_backend plbuf__backend_xrt;
 #endif
 extern const struct plbuf_backend plbuf__backend_hugepage;
+extern const struct plbuf_backend plbuf__backend_reserved;
 
 const struct plbuf_backend *const plbuf__backends[] = {
 	&plbuf__backend_sim,
+	&plbuf__backend_udmabuf,
 	&plbuf__backend_zocl,
 #ifdef PLBUF_HAVE_XRT
 	&plbuf__backend_xrt,
 #endif
 	&plbuf__backend_hugepage,
+	&plbuf__backend_reserved,
 	NULL,
 };
