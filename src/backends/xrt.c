@@ -120,6 +120,8 @@ static int index_banks(struct plbuf_ctx *ctx, struct xrt *x, const char *list)
 		if (end == p || (*end && *end != ',') || i < 0 || i > 0xffffff)
 			return plbuf__err(EINVAL, "xrt: banks=%s is not a list of memory bank indices "
 					  "(banks=0,1)", list);
+		if (*end && !end[1])
+			return plbuf__err(EINVAL, "xrt: banks=%s ends with a comma", list);
 		if ((err = add_bank(ctx, x, NULL, (int)i)) < 0)
 			return err;
 		p = *end ? end + 1 : end;

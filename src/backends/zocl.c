@@ -176,8 +176,9 @@ static int open_node(const char *node, char *driver, size_t dlen, int ver[3], ch
 /* Finds zocl's render node: the one given, or the first whose driver is "zocl". */
 static int find_node(const char *want, struct zocl *z)
 {
-	char names[ZOCL_MAX_NODES][32], drv[32], other[160] = "", path[64], denied[512] = "";
-	int n, fd, seen_eacces = 0, len = 0;
+	char names[ZOCL_MAX_NODES][32], drv[32], other[200] = "", path[64], denied[512] = "";
+	char dir[4096];
+	int n, fd, err, seen_eacces = 0, len = 0;
 
 	if (want) {
 		const char *slash = strrchr(want, '/');
@@ -198,23 +199,25 @@ static int find_node(const char *want, struct zocl *z)
 			plbuf__path(z->node, sizeof(z->node), path);
 			return fd;
 		}
-		if (errno == EACCES || errno == EPERM) {
-			seen_eacces = errno;
+		err = errno;
+		if (err == EACCES || err == EPERM) {
+			seen_eacces = err;
 			snprintf(denied, sizeof(denied), "%s", plbuf_errmsg());
-		} else if (drv[0] && len < (int)sizeof(other) - 40)
+		} else if (len < (int)sizeof(other) - 64) {
 			len += snprintf(other + len, sizeof(other) - (size_t)len, "%s%s (%s)",
-					len ? ", " : "", names[i], drv);
+					len ? ", " : "", names[i], drv[0] ? drv : err == ENODEV ?
+					"DRM_IOCTL_VERSION failed" : strerror(err));
+		}
 	}
 	if (seen_eacces)
 		return plbuf__err(seen_eacces, "%s", denied);
-	plbuf__path(path, sizeof(path), "/dev/dri");
+	plbuf__path(dir, sizeof(dir), "/dev/dri");
 	if (n == 0)
 		return plbuf__err(ENODEV, "zocl: no render node in %s: the zocl driver is not loaded "
 				  "(PYNQ v2.6+ loads it with the overlay; otherwise modprobe zocl and "
-				  "check that the device tree has a \"xlnx,zocl\" node)", path);
-	return plbuf__err(ENODEV, "zocl: no render node in %s is driven by zocl (%s%s); load zocl, "
-			  "or use the backend of your driver", path, other[0] ? "found " : "none answered",
-			  other);
+				  "check that the device tree has a \"xlnx,zocl\" node)", dir);
+	return plbuf__err(ENODEV, "zocl: no render node in %s is driven by zocl (found %s); load "
+			  "zocl, or use the backend of your driver", dir, other);
 }
 
 static int zocl_probe(char *why, size_t len)
@@ -303,6 +306,8 @@ static int setup_banks(struct plbuf_ctx *ctx, struct zocl *z, const char *want, 
 			if (n > 0 && (i >= n || !topo[i].used || topo[i].type == PLBUF_MEM_STREAMING))
 				return plbuf__err(EINVAL, "zocl: bank %ld is not a memory bank in use in "
 						  "%s (see plbuf info)", i, rel);
+			if (*end && !end[1])
+				return plbuf__err(EINVAL, "zocl: banks=%s ends with a comma", want);
 			if ((err = add_bank(ctx, z, n > 0 ? &topo[i] : NULL, (int)i, coherent)) < 0)
 				return err;
 			p = *end ? end + 1 : end;
