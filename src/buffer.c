@@ -104,8 +104,9 @@ static uint32_t hash_str(const char *s)
 	return h;
 }
 
-/* Parsed once per distinct string: numpy's grammar is not cheap and the hot path must be. */
-static const struct plbuf_dtype_info *dtype_get(struct plbuf_ctx *ctx, const char *str)
+/* Parsed once per distinct string: numpy's grammar is not cheap and the hot path must be.
+ * Called with ctx->lock held. */
+static struct plbuf_dtype_entry *dtype_intern(struct plbuf_ctx *ctx, const char *str)
 {
 	uint32_t h = hash_str(str) & 63;
 	struct plbuf_dtype_entry *e;
@@ -113,7 +114,7 @@ static const struct plbuf_dtype_info *dtype_get(struct plbuf_ctx *ctx, const cha
 
 	for (e = ctx->dtypes[h]; e; e = e->next)
 		if (strcmp(e->key, str) == 0)
-			return &e->info;
+			return e;
 	n = strlen(str);
 	e = malloc(sizeof(*e) + n + 1);
 	if (!e)
@@ -126,6 +127,39 @@ static const struct plbuf_dtype_info *dtype_get(struct plbuf_ctx *ctx, const cha
 	e->next = ctx->dtypes[h];
 	ctx->dtypes[h] = e;
 	ctx->ndtypes++;
+	return e;
+}
+
+/* Inline: dtype strings are a few bytes, shorter than a call to strcmp. */
+static inline int streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* The thread's last few dtype strings first (no lock: interned entries live as long as ctx), then
+ * the context's table. */
+static const struct plbuf_dtype_info *dtype_get(struct plbuf_ctx *ctx, struct plbuf_tcache *tc,
+						const char *str)
+{
+	struct plbuf_dtype_entry *e;
+
+	if (tc)
+		for (int i = 0; i < PLBUF_TC_DTYPES && tc->dt_key[i]; i++)
+			if (streq(tc->dt_key[i], str))
+				return tc->dt_info[i];
+	pthread_mutex_lock(&ctx->lock);
+	e = dtype_intern(ctx, str);
+	pthread_mutex_unlock(&ctx->lock);
+	if (!e)
+		return NULL;
+	if (tc) {
+		unsigned i = tc->dt_next++ % PLBUF_TC_DTYPES;
+
+		tc->dt_key[i] = e->key;
+		tc->dt_info[i] = &e->info;
+	}
 	return &e->info;
 }
 
@@ -152,15 +186,43 @@ static int check_shape(int ndim, const int64_t *shape, const struct plbuf_dtype_
 		if (d == 0)
 			return plbuf__err(EINVAL, "shape[%d] is 0: a DMA buffer must hold at least one "
 					  "element", i);
-		if ((uint64_t)d > UINT64_MAX / n || n * (uint64_t)d > (uint64_t)INT64_MAX ||
-		    n * (uint64_t)d > (uint64_t)SIZE_MAX)
+		uint64_t nn;
+
+		/* No division: this runs on every allocation. */
+		if (__builtin_mul_overflow(n, (uint64_t)d, &nn) || nn > (uint64_t)INT64_MAX ||
+		    nn > (uint64_t)SIZE_MAX)
 			return plbuf__err(EOVERFLOW, "shape overflows: the byte size exceeds %s at "
-					  "dimension %d", n * (uint64_t)d > (uint64_t)SIZE_MAX ?
+					  "dimension %d", (uint64_t)SIZE_MAX < (uint64_t)INT64_MAX ?
 					  "size_t" : "int64", i);
-		n *= (uint64_t)d;
+		n = nn;
 	}
 	*nbytes = n;
 	return 0;
+}
+
+/* A cached buffer of class cls: its slot is aligned to the class's size, so to any alignment that
+ * leads to this class; only the device-address limit remains to check. */
+static struct plbuf_buf *tc_pop(struct plbuf_tcache *tc, int bank, int cached, int cls,
+				uint64_t max_dev)
+{
+	struct plbuf_buf *b = NULL;
+	unsigned n;
+
+	plbuf__tc_lock(tc);
+	n = tc->n[bank][cached][cls];
+	if (n) {
+		b = tc->mag[bank][cached][cls][n - 1];
+		if (b->mem.dev + b->mem.size - 1 <= max_dev)
+			tc->n[bank][cached][cls] = (uint8_t)(n - 1);
+		else
+			b = NULL;
+	}
+	plbuf__tc_unlock(tc);
+	if (b) {
+		b->magic = PLBUF_MAGIC_LIVE;
+		b->base_dead = 0;
+	}
+	return b;
 }
 
 static int find_bank(struct plbuf_ctx *ctx, const char *name)
@@ -185,9 +247,10 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 {
 	static const struct plbuf_alloc_opts defaults;
 	const struct plbuf_dtype_info *dt;
+	struct plbuf_tcache *tc;
 	struct plbuf_buf *b;
 	uint64_t nbytes = 0, align, max_dev;
-	int bank, cached, err;
+	int bank, cached, cls, err;
 	char order;
 
 	if (!opts)
@@ -206,30 +269,39 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 				   (unsigned long long)align);
 	max_dev = opts->max_device_address ? opts->max_device_address : UINT64_MAX;
 
-	pthread_mutex_lock(&ctx->lock);
-	dt = dtype_get(ctx, dtype ? dtype : "u4");
+	/* The banks and the interned dtypes do not change while ctx lives: only the pool needs the
+	 * lock, and not even that when this thread has a buffer of the right class cached. */
+	tc = plbuf__tcache_get(ctx, ctx->id);
+	dt = dtype_get(ctx, tc, dtype ? dtype : "u4");
 	if (!dt)
-		goto fail;
+		return NULL;
 	if (check_shape(ndim, shape, dt, &nbytes) < 0)
-		goto fail;
-	bank = find_bank(ctx, opts->bank);
+		return NULL;
+	bank = opts->bank && *opts->bank ? find_bank(ctx, opts->bank) : 0;
 	if (bank < 0)
-		goto fail;
+		return NULL;
 	if (align < dt->alignment)
 		align = dt->alignment;
 	cached = opts->cacheable == PLBUF_CACHEABLE_DEFAULT ? ctx->banks[bank].cached_default
 							     : opts->cacheable == PLBUF_CACHEABLE_YES;
-	b = plbuf__handle_get(ctx);
+	b = NULL;
+	if (tc && bank < PLBUF_TC_BANKS &&
+	    (cls = plbuf__pool_class(nbytes, align, ctx->line_size)) >= 0)
+		b = tc_pop(tc, bank, cached, cls, max_dev);
 	if (!b) {
-		plbuf__err(ENOMEM, "out of process memory");
-		goto fail;
+		pthread_mutex_lock(&ctx->lock);
+		b = plbuf__handle_get(ctx);
+		if (!b) {
+			pthread_mutex_unlock(&ctx->lock);
+			return plbuf__errp(ENOMEM, "out of process memory");
+		}
+		err = plbuf__pool_alloc(ctx, bank, nbytes, align, max_dev, cached, &b->mem);
+		if (err < 0)
+			plbuf__handle_put(ctx, b);
+		pthread_mutex_unlock(&ctx->lock);
+		if (err < 0)
+			return NULL;
 	}
-	err = plbuf__pool_alloc(ctx, bank, nbytes, align, max_dev, cached, &b->mem);
-	if (err < 0) {
-		plbuf__handle_put(ctx, b);
-		goto fail;
-	}
-	pthread_mutex_unlock(&ctx->lock);
 
 	b->base = b;
 	atomic_store_explicit(&b->refs, 1, memory_order_relaxed);
@@ -249,20 +321,40 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 	if (!b->mem.coherent)
 		plbuf__sync_mem(ctx, &b->mem, 0, b->mem.size, PLBUF_SYNC_TO_DEVICE);
 	return b;
-fail:
-	pthread_mutex_unlock(&ctx->lock);
-	return NULL;
 }
 
 /* ---------------------------------------------------------------- free */
 
+/* Small buffers go to this thread's cache, handle and memory together; when that magazine is full,
+ * half of it goes back to the pool in one trip through the lock. */
 static void release_base(struct plbuf_buf *base)
 {
 	struct plbuf_ctx *ctx = base->ctx;
+	struct plbuf_slab *s = base->mem.slab;
+	struct plbuf_tcache *tc = NULL;
 
+	if (s && s->bank < PLBUF_TC_BANKS && (tc = plbuf__tcache_get(ctx, ctx->id)) != NULL) {
+		uint8_t *n = &tc->n[s->bank][s->cached][s->cls];
+
+		base->magic = PLBUF_MAGIC_DEAD;
+		plbuf__tc_lock(tc);
+		if (*n < plbuf__tc_cap(s->cls)) {
+			tc->mag[s->bank][s->cached][s->cls][(*n)++] = base;
+			plbuf__tc_unlock(tc);
+			return;
+		}
+		plbuf__tc_unlock(tc);
+	}
 	pthread_mutex_lock(&ctx->lock);
-	plbuf__pool_free(ctx, &base->mem);
-	plbuf__handle_put(ctx, base);
+	if (tc) {
+		plbuf__tc_lock(tc);
+		plbuf__tcache_spill(tc, s->bank, s->cached, s->cls);
+		tc->mag[s->bank][s->cached][s->cls][tc->n[s->bank][s->cached][s->cls]++] = base;
+		plbuf__tc_unlock(tc);
+	} else {
+		plbuf__pool_free(ctx, &base->mem);
+		plbuf__handle_put(ctx, base);
+	}
 	pthread_mutex_unlock(&ctx->lock);
 }
 
@@ -284,7 +376,9 @@ PLBUF_EXPORT int plbuf_free(plbuf_buf *b)
 		/* The base handle is dead from now on, even if views keep the memory. */
 		base->base_dead = 1;
 	}
-	if (atomic_fetch_sub_explicit(&base->refs, 1, memory_order_acq_rel) == 1)
+	/* The last reference needs no atomic decrement: nobody else can hold one to race with. */
+	if (atomic_load_explicit(&base->refs, memory_order_acquire) == 1 ||
+	    atomic_fetch_sub_explicit(&base->refs, 1, memory_order_acq_rel) == 1)
 		release_base(base);
 	return 0;
 }

@@ -166,6 +166,7 @@ PLBUF_EXPORT plbuf_ctx *plbuf_open(const char *name, const char *options)
 		errno = e;
 		return NULL;
 	}
+	plbuf__tcache_ctx_init(ctx);
 	return ctx;
 }
 
@@ -173,7 +174,8 @@ PLBUF_EXPORT void plbuf_close(plbuf_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	/* Buffers still allocated go with the context: give their memory back before the banks. */
+	/* Every thread's cached buffers, then those still allocated, go back before the banks. */
+	plbuf__tcache_ctx_fini(ctx);
 	plbuf__handles_release_all(ctx);
 	plbuf__pool_destroy(ctx);
 	ctx->be->close(ctx);

@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "internal.h"
 #include "pool.h"
+#include "tcache.h"
 
 #define PLBUF_MAX_BANKS 64
 
@@ -51,11 +52,15 @@ struct plbuf_ctx {
 	int nbanks;
 	struct plbuf_bank banks[PLBUF_MAX_BANKS];
 	struct plbuf_pool pool;
-	pthread_mutex_t lock;                 /* pool, handle free list, dtype table */
+	pthread_mutex_t lock;                 /* pool, handle free list, dtype table, tcaches list */
 	struct plbuf_buf *free_handles;
 	struct plbuf_handle_block *handle_blocks;
 	struct plbuf_dtype_entry *dtypes[64];
 	int ndtypes;
+	/* Per-thread caches of small buffers (tcache.c). */
+	uint64_t id;                          /* unique in the process, never reused */
+	struct plbuf_ctx *reg_next;           /* the registry of open contexts */
+	struct plbuf_tcache *tcaches;         /* every thread's cache for this context */
 };
 
 /* 0 for a live handle; -EINVAL / -EBADF with a message for NULL or a freed one. */

@@ -25,15 +25,6 @@ static uint64_t align_up(uint64_t x, uint64_t a)
 	return (x + a - 1) & ~(a - 1);
 }
 
-static int log2_ceil(uint64_t x)
-{
-	int n = 0;
-
-	while ((1ull << n) < x)
-		n++;
-	return n;
-}
-
 /* ---------------------------------------------------------------- ranges in a region */
 
 /* Best fit of size bytes whose device address is aligned and ends at or below max_dev. */
@@ -261,6 +252,7 @@ static struct plbuf_slab *slab_new(struct plbuf_ctx *ctx, int bank, int cached, 
 
 	if (bytes < 16ull * slot)
 		bytes = 16ull * slot;
+	plbuf__err(0, "%s", ""); /* so that describe_failure() can tell whether a backend spoke */
 	s = calloc(1, sizeof(*s));
 	if (s)
 		s->stack = malloc(sizeof(uint32_t) * (bytes / slot));
@@ -416,6 +408,9 @@ static int range_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t 
 {
 	int err;
 
+	/* Only here, off the slab fast path: formatting even an empty message is most of a warm
+	 * allocation's cost. */
+	plbuf__err(0, "%s", "");
 	if (size <= ctx->chunk_size / 2 || ctx->banks[bank].fixed) {
 		if (try_regions(ctx, bank, size, align, max_dev, cached, rout, off) == 0)
 			return 0;
@@ -462,23 +457,19 @@ static int describe_failure(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 int plbuf__pool_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
 		      uint64_t max_dev, int cached, struct plbuf_mem *m)
 {
-	uint64_t line = ctx->line_size, need;
-	int err;
+	uint64_t line = ctx->line_size, asked = size;
+	int err, cls, retried = 0;
 
 	if (align < line)
 		align = line;
 	/* Whole cache lines, so that no two buffers share a line and a sync never spills over. */
 	size = align_up(size, line);
 	if (size == UINT64_MAX)
-		return plbuf__err(EOVERFLOW, "%llu bytes is too large", (unsigned long long)size);
-	need = size > align ? size : align;
+		return plbuf__err(EOVERFLOW, "%llu bytes is too large", (unsigned long long)asked);
+	cls = plbuf__pool_class(size, align, line);
+retry:
 	memset(m, 0, sizeof(*m));
-	plbuf__err(0, "%s", ""); /* so that describe_failure() can tell whether a backend spoke */
-	if (need <= PLBUF_SLAB_MAX && bank < PLBUF_MAX_BANKS_POOL) {
-		int cls = log2_ceil(need) - PLBUF_SLAB_MIN_SHIFT;
-
-		if (cls < 0)
-			cls = 0;
+	if (cls >= 0 && bank < PLBUF_MAX_BANKS_POOL) {
 		err = slab_alloc(ctx, bank, cls, max_dev, cached, m);
 		/* A tight max_dev may leave no room for a whole slab, yet room for this buffer. */
 		if (err == -ENOMEM && max_dev != UINT64_MAX) {
@@ -489,6 +480,11 @@ int plbuf__pool_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t a
 	} else {
 		m->size = size;
 		err = range_alloc(ctx, bank, size, align, max_dev, cached, &m->r, &m->off);
+	}
+	/* Buffers kept in threads' caches are free memory too: give them back, then try once more. */
+	if (err == -ENOMEM && !retried && plbuf__tcache_drain_all(ctx)) {
+		retried = 1;
+		goto retry;
 	}
 	if (err)
 		return describe_failure(ctx, bank, size, max_dev, err);
@@ -523,6 +519,8 @@ void plbuf__pool_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint64
 	*largest = 0;
 	if (bank < 0 || bank >= ctx->nbanks)
 		return;
+	/* What threads keep cached is free: count it so, and let it coalesce. */
+	plbuf__tcache_drain_all(ctx);
 	drop_spares(ctx, bank);
 	for (struct plbuf_region *r = ctx->pool.regions[bank]; r; r = r->next)
 		if (!r->dedicated)

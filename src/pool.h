@@ -65,6 +65,23 @@ struct plbuf_pool {
 
 struct plbuf_ctx;
 
+/* The slab class of a buffer of size bytes aligned to align, on a context whose cache line is line
+ * bytes; -1 when it is too large for slabs.  size must not exceed INT64_MAX. */
+static inline int plbuf__pool_class(uint64_t size, uint64_t align, uint64_t line)
+{
+	uint64_t need;
+
+	if (align < line)
+		align = line;
+	size = (size + line - 1) & ~(line - 1);
+	need = size > align ? size : align;
+	if (need > PLBUF_SLAB_MAX)
+		return -1;
+	if (need <= (1u << PLBUF_SLAB_MIN_SHIFT))
+		return 0;
+	return 64 - __builtin_clzll(need - 1) - PLBUF_SLAB_MIN_SHIFT;
+}
+
 /* All called with ctx->lock held. */
 int plbuf__pool_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
 		      uint64_t max_dev, int cached, struct plbuf_mem *out);
