@@ -29,6 +29,12 @@
  * Options: device=/dev/dri/renderDN  banks=I[,J...] (topology indices)  coherent=0|1 (cached
  * memory is snooped: HPC/ACP ports with coherency enabled)  chunk=SIZE (pool chunk, default 4M).
  */
+/* 64-bit off_t and directory offsets on 32-bit ARM too: DRM's mmap offsets start at 256 MiB
+ * there and grow with every BO, and readdir() of a 32-bit program fails with EOVERFLOW on
+ * file systems that hand out 64-bit directory offsets. */
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -465,10 +471,9 @@ static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 				 cr.handle, z->node, strerror(errno));
 		goto fail_close;
 	}
-	if ((uint64_t)(off_t)map.offset != map.offset || (off_t)map.offset < 0) {
-		err = plbuf__err(EOVERFLOW, "zocl: mmap offset 0x%llx of BO %u does not fit this "
-				 "build's off_t; rebuild plbuf with -D_FILE_OFFSET_BITS=64",
-				 (unsigned long long)map.offset, cr.handle);
+	if ((off_t)map.offset < 0) {
+		err = plbuf__err(EOVERFLOW, "zocl: DRM_IOCTL_ZOCL_MAP_BO gave BO %u the offset 0x%llx, "
+				 "which mmap cannot take", cr.handle, (unsigned long long)map.offset);
 		goto fail_close;
 	}
 	va = plbuf__sys_mmap(NULL, (size_t)info.size, PROT_READ | PROT_WRITE, MAP_SHARED, z->fd,
