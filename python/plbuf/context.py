@@ -5,7 +5,6 @@ import threading
 import weakref
 
 from . import _lib
-from ._lib import lib as _c  # noqa: F401  (loaded once, by _lib)
 
 __all__ = ["Context", "Bank", "backends", "default_context"]
 
@@ -20,8 +19,11 @@ class Bank:
         self.context, self.index, self.name = context, index, name
 
     def _info(self):
+        h = self.context.handle
+        if not h:
+            raise ValueError("bank %s: its context is closed" % self.name)
         info = _lib.BankInfo()
-        _lib.check(_lib.plbuf_ctx_bank(self.context._handle(), self.index, info), "bank")
+        _lib.check(_lib.plbuf_ctx_bank(h, self.index, info), "bank")
         return info
 
     base = property(lambda self: self._info().base, doc="lowest device address (0: unknown)")
@@ -78,6 +80,7 @@ class Context:
         _open_contexts.add(self)
 
     def _handle(self):
+        """The C context, for a new allocation."""
         if not self.handle:
             raise ValueError("plbuf context (%s) is closed" % getattr(self, "backend", "?"))
         if self._closing:
