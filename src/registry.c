@@ -7,6 +7,7 @@
 #include "context.h"
 
 extern const struct plbuf_backend plbuf__backend_sim;
+extern const struct plbuf_backend plbuf__backend_udmabuf;
 extern const struct plbuf_backend plbuf__backend_zocl;
 #ifdef PLBUF_HAVE_XRT
 extern const struct plbuf_backend plbuf__backend_xrt;
@@ -16,6 +17,7 @@ extern const struct plbuf_backend plbuf__backend_reserved;
 
 const struct plbuf_backend *const plbuf__backends[] = {
 	&plbuf__backend_sim,
+	&plbuf__backend_udmabuf,
 	&plbuf__backend_zocl,
 #ifdef PLBUF_HAVE_XRT
 	&plbuf__backend_xrt,
