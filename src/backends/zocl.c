@@ -402,8 +402,8 @@ static int create_failed(struct plbuf_ctx *ctx, int bank, uint64_t size, int err
 
 	if (err != ENOMEM)
 		return plbuf__err(err, "zocl: DRM_IOCTL_ZOCL_CREATE_BO of %llu bytes in bank %s on %s "
-				  "failed: %s", (unsigned long long)size, bank_name(ctx, bank), z->node,
-				  strerror(err));
+				  "failed: %s (dmesg shows zocl's reason)", (unsigned long long)size,
+				  bank_name(ctx, bank), z->node, strerror(err));
 	if (z->range_alloc[bank])
 		return plbuf__err(ENOMEM, "zocl: DRM_IOCTL_ZOCL_CREATE_BO: PL-DDR bank %s (%llu "
 				  "bytes) has no free range of %llu bytes; free buffers in it or use "
@@ -447,7 +447,8 @@ static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 	memset(&info, 0, sizeof(info));
 	info.handle = cr.handle;
 	if (plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_INFO_BO, &info) < 0) {
-		err = plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_INFO_BO of BO %u on %s failed: %s",
+		err = plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_INFO_BO of BO %u on %s failed: %s "
+				 "(dmesg shows zocl's reason)",
 				 cr.handle, z->node, strerror(errno));
 		goto fail_close;
 	}
@@ -467,7 +468,8 @@ static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 	memset(&map, 0, sizeof(map));
 	map.handle = cr.handle;
 	if (plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_MAP_BO, &map) < 0) {
-		err = plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_MAP_BO of BO %u on %s failed: %s",
+		err = plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_MAP_BO of BO %u on %s failed: %s "
+				 "(dmesg shows zocl's reason)",
 				 cr.handle, z->node, strerror(errno));
 		goto fail_close;
 	}
@@ -480,7 +482,8 @@ static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 			     (off_t)map.offset);
 	if (va == MAP_FAILED) {
 		err = plbuf__err(errno, "zocl: mmap of BO %u (%llu bytes at offset 0x%llx of %s) "
-				 "failed: %s", cr.handle, (unsigned long long)info.size,
+				 "failed: %s (RLIMIT_AS, or dmesg for zocl's reason)", cr.handle,
+				 (unsigned long long)info.size,
 				 (unsigned long long)map.offset, z->node, strerror(errno));
 		goto fail_close;
 	}
@@ -519,7 +522,8 @@ static int sync_bo(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint32_t 
 
 	if (plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_SYNC_BO, &s) < 0)
 		return plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_SYNC_BO %s of [%llu, +%llu) in BO %u "
-				  "on %s failed: %s", dir == ZOCL_SYNC_TO_DEVICE ? "to device" :
+				  "on %s failed: %s (dmesg shows zocl's reason)",
+				  dir == ZOCL_SYNC_TO_DEVICE ? "to device" :
 				  "from device", (unsigned long long)off, (unsigned long long)len,
 				  s.handle, z->node, strerror(errno));
 	return 0;
