@@ -31,8 +31,8 @@
  */
 /* 64-bit off_t and directory offsets on 32-bit ARM too: DRM's mmap offsets start at 256 MiB
  * there and grow with every BO, and readdir() of a 32-bit program fails with EOVERFLOW on
- * file systems that hand out 64-bit directory offsets. */
-#ifndef _FILE_OFFSET_BITS
+ * file systems that hand out 64-bit directory offsets.  (64-bit systems have them already.) */
+#if !defined(_FILE_OFFSET_BITS) && !defined(__LP64__)
 #define _FILE_OFFSET_BITS 64
 #endif
 #include <dirent.h>
