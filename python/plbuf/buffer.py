@@ -93,13 +93,16 @@ class Buffer(np.ndarray):
                 a = None
         self._plbuf = a
 
-    def __array_wrap__(self, arr, context=None, *args):
+    def __array_wrap__(self, arr, context=None, return_scalar=None):
         # Results of ufuncs and reductions live in new memory: plain arrays, scalars for 0-d,
         # exactly what numpy gives for an ndarray.  Only out= one of our views stays a Buffer.
+        # (numpy 2 says whether it wants a scalar; numpy 1 wants one for every 0-d result.)
         if getattr(arr, "_plbuf", None) is not None:
             return arr
         r = arr.view(np.ndarray)
-        return r[()] if r.ndim == 0 else r
+        if return_scalar is None:
+            return_scalar = r.ndim == 0
+        return r[()] if return_scalar and r.ndim == 0 else r
 
     @property
     def base(self):
@@ -114,8 +117,9 @@ class Buffer(np.ndarray):
         """A copy in ordinary memory: a plain numpy.ndarray (it has no device address)."""
         return np.array(self, order=order, copy=True, subok=False)
 
-    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-        r = np.ndarray.astype(self, dtype, order, casting, subok, copy)
+    def astype(self, *args, **kwargs):
+        """A converted copy in ordinary memory (a plain numpy.ndarray), or self (copy=False)."""
+        r = np.ndarray.astype(self, *args, **kwargs)
         return r if getattr(r, "_plbuf", None) is not None else r.view(np.ndarray)
 
     def __copy__(self):
