@@ -224,6 +224,13 @@ void *plbuf_sim_translate(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
 int plbuf_sim_read(plbuf_sim_dev *dev, uint64_t addr, void *dst, uint64_t len);
 int plbuf_sim_write(plbuf_sim_dev *dev, uint64_t addr, const void *src, uint64_t len);
 
+/* ---------------------------------------------------------------- the vfio backend's device
+ * A VFIO group can be opened only once, and a vfio context holds it: the device's own VFIO fd
+ * (for VFIO_DEVICE_GET_REGION_INFO, its BARs and config space) is lent out here.  It stays owned by
+ * the context: do not close it.  Returns -1 (errno EINVAL) when ctx is not a vfio context opened
+ * with device=. */
+int plbuf_vfio_device_fd(const plbuf_ctx *ctx);
+
 /* ---------------------------------------------------------------- version */
 const char *plbuf_version(void);
 
