@@ -14,6 +14,7 @@ extern const struct plbuf_backend plbuf__backend_xrt;
 #endif
 extern const struct plbuf_backend plbuf__backend_hugepage;
 extern const struct plbuf_backend plbuf__backend_reserved;
+extern const struct plbuf_backend plbuf__backend_vfio;
 
 const struct plbuf_backend *const plbuf__backends[] = {
 	&plbuf__backend_sim,
@@ -24,5 +25,6 @@ const struct plbuf_backend *const plbuf__backends[] = {
 #endif
 	&plbuf__backend_hugepage,
 	&plbuf__backend_reserved,
+	&plbuf__backend_vfio,
 	NULL,
 };
