@@ -33,7 +33,9 @@ endif
 # by a cross compiler (the headers and libxrt_coreutil in /usr are the build machine's).
 HAVE_XRT ?= $(if $(filter $(TARGET_ARCH_NAME),$(shell uname -m)),$(shell test -f /usr/include/xrt/xrt/xrt_bo.h -o -f /usr/include/xrt/xrt_bo.h && echo 1))
 
-CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE
+# 64-bit off_t everywhere: sizes and offsets are 64-bit on 32-bit ARM too, and readdir() of a
+# 64-bit filesystem fails with EOVERFLOW without it.
+CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -fPIC -pthread $(WERROR)
 LDLIBS   += -pthread -lrt
@@ -65,7 +67,7 @@ SONAME   := libplbuf.so.$(SOMAJOR)
 SHLIB    := $(BUILD)/libplbuf.so.$(VERSION)
 STLIB    := $(BUILD)/libplbuf.a
 
-all: $(STLIB) $(BUILD)/libplbuf.so $(BUILD)/plbuf $(TESTS) $(BUILD)/plbuf.pc
+all: $(STLIB) $(BUILD)/libplbuf.so $(BUILD)/plbuf $(TESTS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -94,11 +96,6 @@ $(BUILD)/bench/%: bench/%.c $(STLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(STLIB) $(LDLIBS) $(XRT_LIBS)
 
-$(BUILD)/plbuf.pc: plbuf.pc.in
-	@mkdir -p $(BUILD)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' $< > $@
-
 demo: all
 	$(BUILD)/plbuf demo
 
@@ -117,7 +114,10 @@ install: all
 	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libplbuf.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libplbuf.so
-	install -m 644 $(BUILD)/plbuf.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	# Generated here, so that it names the PREFIX given to this install.
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(XRT_LIBS)|' \
+	    plbuf.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/plbuf.pc
 	install -m 755 $(BUILD)/plbuf $(DESTDIR)$(BINDIR)/
 
 clean:

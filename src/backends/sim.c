@@ -13,12 +13,16 @@
  *
  * Options: name=<shm name>  banks=NAME@BASE:SIZE[:coherent],...  coherent=0|1  line=<bytes>
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -28,12 +32,74 @@
 #define SIM_DEFAULT_BANKS "DDR0@0x40000000:512M"
 
 struct sim {
+	struct sim *next;    /* in the list of open contexts, for removal at exit */
 	char name[64];
 	int fd;
 	void *file;          /* the whole file, shared */
 	uint64_t file_size;
 	void *cpu[PLBUF_SIM_MAX_BANKS]; /* non-coherent banks: the CPU's private view */
 };
+
+/*
+ * Memory files must not outlive their process.  A context closed by plbuf_close() removes its own;
+ * the default context is never closed, and programs forget, so the names of open contexts are also
+ * removed at exit.  A process killed outright leaves its file: the next sim context of the same user
+ * removes files whose process no longer exists.
+ */
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sim *open_sims;
+static int atexit_done;
+
+static void unlink_at_exit(void)
+{
+	pthread_mutex_lock(&names_lock);
+	for (struct sim *s = open_sims; s; s = s->next)
+		shm_unlink(s->name);
+	pthread_mutex_unlock(&names_lock);
+}
+
+static void track(struct sim *s, int add)
+{
+	pthread_mutex_lock(&names_lock);
+	if (add) {
+		if (!atexit_done)
+			atexit_done = atexit(unlink_at_exit) == 0;
+		s->next = open_sims;
+		open_sims = s;
+	} else {
+		for (struct sim **pp = &open_sims; *pp; pp = &(*pp)->next)
+			if (*pp == s) {
+				*pp = s->next;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&names_lock);
+}
+
+/* Removes /dev/shm/plbuf-sim-<pid>-<n> files of this user whose process is gone. */
+static void reap_stale(void)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		int pid;
+		unsigned n;
+		char name[300];
+		struct stat st;
+
+		if (sscanf(e->d_name, "plbuf-sim-%d-%u", &pid, &n) != 2 || pid <= 0)
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(name, sizeof(name), "/dev/shm/%s", e->d_name);
+		if (stat(name, &st) == 0 && st.st_uid == geteuid())
+			unlink(name);
+	}
+	closedir(d);
+}
 
 static int sim_probe(char *why, size_t len)
 {
@@ -117,6 +183,7 @@ static void sim_close(struct plbuf_ctx *ctx)
 	if (s->fd >= 0) {
 		close(s->fd);
 		shm_unlink(s->name);
+		track(s, 0);
 	}
 	free(s);
 	ctx->priv = NULL;
@@ -166,6 +233,8 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	else
 		snprintf(s->name, sizeof(s->name), "/plbuf-sim-%d-%u", (int)getpid(),
 			 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+	if (!name)
+		reap_stale();
 	/* 0600 and O_EXCL: only this user's processes can attach, and never to a stale file. */
 	s->fd = plbuf__sys_shm_open(s->name, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (s->fd < 0) {
@@ -173,6 +242,7 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 				 strerror(errno), errno == EEXIST ? " (another context uses this name)" : "");
 		goto fail;
 	}
+	track(s, 1);
 	s->file_size = PLBUF_SIM_HDR_SIZE;
 	for (int i = 0; i < ctx->nbanks; i++)
 		s->file_size += ctx->banks[i].size;
