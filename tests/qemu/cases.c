@@ -79,6 +79,23 @@ out:
 	return ret;
 }
 
+/* The IOMMU reported a blocked access at addr's page since kfd was opened (edu_kmsg_open()).
+ * Returns 0, or 1 after fail(). */
+static int expect_dmar_fault(int kfd, uint64_t addr)
+{
+	char line[300];
+
+	if (!edu_kmsg_find(kfd, "DMAR", "fault addr", 2000, line, sizeof line))
+		return fail("no DMAR fault in the kernel log for the access at %#llx",
+			    (unsigned long long)addr);
+	printf("  kernel: %s\n", line);
+	uint64_t fa = strtoull(strstr(line, "fault addr") + 10, NULL, 16);
+	if ((fa ^ addr) >> 12)
+		return fail("the IOMMU faulted at %#llx, not at the address given, %#llx",
+			    (unsigned long long)fa, (unsigned long long)addr);
+	return 0;
+}
+
 /* Negative cases: edu is given a wrong source address (or bus mastering is off); the destination
  * must not receive the pattern.  The source buffer holds the pattern in its first page and a
  * decoy in its second, so "one page off" must yield exactly the decoy: edu reads what it is
@@ -170,22 +187,9 @@ int negative(plbuf_ctx *ctx, const char *backend, enum neg_kind kind)
 		}
 		printf("  neither the read nor the write reached memory\n");
 	}
-	if (kind == NEG_PHYSICAL || kind == NEG_UNMAPPED) {
-		/* the IOMMU, not luck, kept the data out: it reports the blocked read */
-		char line[300];
-		if (!edu_kmsg_find(kfd, "DMAR", "fault addr", 2000, line, sizeof line)) {
-			fail("no DMAR fault in the kernel log for the read at %#llx",
-			     (unsigned long long)src);
-			goto out;
-		}
-		printf("  kernel: %s\n", line);
-		uint64_t fa = strtoull(strstr(line, "fault addr") + 10, NULL, 16);
-		if ((fa ^ src) >> 12) {
-			fail("the IOMMU faulted at %#llx, not at the address given, %#llx",
-			     (unsigned long long)fa, (unsigned long long)src);
-			goto out;
-		}
-	}
+	/* the IOMMU, not luck, kept the data out: it reports the blocked read */
+	if ((kind == NEG_PHYSICAL || kind == NEG_UNMAPPED) && expect_dmar_fault(kfd, src))
+		goto out;
 	ret = 0;
 out:
 	if (kfd >= 0)
@@ -199,8 +203,13 @@ out:
 /* edu with its default 28-bit mask, plbuf without max_device_address: a buffer above 256 MiB is
  * reached at its address modulo 256 MiB, so the data does not arrive.  The case looks for a high
  * buffer whose truncated address falls inside another of its buffers and puts a decoy there: edu
- * must then deliver exactly the decoy.  "CLAMP" lines let the host find QEMU's own report of each
- * truncation in its log (same format as QEMU's). */
+ * must then deliver exactly the decoy.  Behind an IOMMU the truncated IOVA is unmapped instead
+ * and must fault.  "CLAMP" lines let the host find QEMU's own report of each truncation in its
+ * log (same format as QEMU's).
+ *
+ * Contexts: reserved opens "reserved" (below) and "reserved-high" (above 256 MiB); other
+ * backends one context, with the options "BACKEND-high" when given (vfio: an iova_base just
+ * below 256 MiB, so that the second chunk lands above it). */
 #define MAXBUF 128
 
 static plbuf_buf *covering(plbuf_buf **v, int n, uint64_t addr, uint64_t len)
@@ -219,12 +228,18 @@ int mask_high(const char *backend, const char *casename)
 	const uint32_t len = EDU_MAX_XFER;
 	int ret = 1, n = 0, low_done = 0;
 	plbuf_buf *v[MAXBUF] = {0}, *hi = NULL, *lo = NULL, *b = NULL;
-	int sep = strcmp(backend, "reserved") == 0; /* the high region is a context of its own */
-	plbuf_ctx *lctx = open_ctx(backend, backend);
-	plbuf_ctx *hctx = sep ? open_ctx(backend, "reserved-high") : lctx;
+	int sep = strcmp(backend, "reserved") == 0, kfd = -1;
+	char hname[48];
+	snprintf(hname, sizeof hname, "%s-high", backend);
+	plbuf_ctx *lctx = open_ctx(backend, sep || !has_opt(hname) ? backend : hname);
+	plbuf_ctx *hctx = sep ? open_ctx(backend, hname) : lctx;
 	if (!lctx || !hctx)
 		goto out;
-	while (n < MAXBUF - 1 && !lo) {
+	/* the destination first: it must get the room below the mask */
+	b = alloc_bytes(lctx, len, EDU_MASK28);
+	if (!b)
+		goto out;
+	while (n < MAXBUF - 1 && !lo && !(hi && is_iommu(backend))) {
 		plbuf_buf *x = alloc_bytes(hctx, bsize, 0);
 		if (x)
 			v[n++] = x;
@@ -250,9 +265,6 @@ int mask_high(const char *backend, const char *casename)
 		goto out;
 	}
 	why[0] = 0;
-	b = alloc_bytes(lctx, len, EDU_MASK28);
-	if (!b)
-		goto out;
 	uint64_t src = plbuf_device_address(hi), trunc = src & EDU_MASK28;
 	check_addresses(backend, hi, "source (above 256 MiB)");
 	if (lo)
@@ -271,6 +283,7 @@ int mask_high(const char *backend, const char *casename)
 	plbuf_flush(b);
 	printf("CLAMP %s %#.16llx %#.16llx\n", casename, (unsigned long long)src,
 	       (unsigned long long)trunc);
+	kfd = edu_kmsg_open();
 	if (xfer(src, plbuf_device_address(b), len))
 		goto out;
 	plbuf_invalidate(b);
@@ -287,29 +300,39 @@ int mask_high(const char *backend, const char *casename)
 		}
 		printf("  edu read %#llx instead of %#llx: exactly the decoy placed there\n",
 		       (unsigned long long)trunc, (unsigned long long)src);
+	} else if (is_iommu(backend)) {
+		if (expect_dmar_fault(kfd, trunc))
+			goto out;
+		printf("  edu reached for IOVA %#llx instead of %#llx, which the IOMMU blocked\n",
+		       (unsigned long long)trunc, (unsigned long long)src);
 	} else {
 		printf("  edu read %#llx instead of %#llx (none of the %d buffers is there)\n",
 		       (unsigned long long)trunc, (unsigned long long)src, n);
 	}
 	ret = 0;
 out:
+	if (kfd >= 0)
+		close(kfd);
 	for (int i = 0; i < n; i++)
 		plbuf_free(v[i]);
 	plbuf_free(b);
 	if (hctx && hctx != lctx)
-		plbuf_close(hctx);
-	plbuf_close(lctx);
+		close_ctx(hctx);
+	close_ctx(lctx);
 	return ret;
 }
 
 /* No memory below the limit: plbuf must refuse with ERANGE rather than hand out memory the
  * device cannot reach.  Hugepages are 2 MiB-aligned and the kernel keeps the first MiB, so none
- * lies below 2 MiB; "reserved-high" holds only memory above 256 MiB. */
+ * lies below 2 MiB; for the others the options "BACKEND-erange" leave nothing below 256 MiB
+ * (a region above it; an iova_base above it). */
 int mask_erange(const char *backend)
 {
 	int hp = strcmp(backend, "hugepage") == 0;
 	uint64_t limit = hp ? 0x1fffff : EDU_MASK28;
-	plbuf_ctx *ctx = open_ctx(backend, hp ? backend : "reserved-high");
+	char ename[48];
+	snprintf(ename, sizeof ename, "%s-erange", backend);
+	plbuf_ctx *ctx = open_ctx(backend, has_opt(ename) ? ename : backend);
 	if (!ctx)
 		return 1;
 	int64_t shape[1] = {EDU_MAX_XFER};
@@ -326,7 +349,7 @@ int mask_erange(const char *backend)
 	else
 		printf("  refused with ERANGE: %s\n", plbuf_errmsg());
 	plbuf_free(b);
-	plbuf_close(ctx);
+	close_ctx(ctx);
 	return ret;
 }
 

@@ -19,8 +19,12 @@ extern uint64_t devmem_base, devmem_size;  /* --devmem */
 
 /* Records why the current case failed (the first reason wins) and returns 1. */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* plbuf_open(backend) with the --opt options named optname; enables edu again afterwards. */
+/* 1 when --opt NAME=... was given. */
+int has_opt(const char *name);
+/* plbuf_open(backend) with the --opt options named optname; enables edu again afterwards (for
+ * vfio through the device fd the context lends).  close_ctx() undoes both. */
 plbuf_ctx *open_ctx(const char *backend, const char *optname);
+void close_ctx(plbuf_ctx *ctx);
 /* n bytes ("u1") below max_dev when not 0; NULL after fail(). */
 plbuf_buf *alloc_bytes(plbuf_ctx *ctx, uint64_t n, uint64_t max_dev);
 /* Bytes from the case's own generator: never the same in two cases. */

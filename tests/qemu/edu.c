@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/vfio.h>
 #include <sys/io.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,7 +105,7 @@ int edu_open(struct edu *e, int index)
 	int n = find_all(bdfs, 8);
 
 	memset(e, 0, sizeof *e);
-	e->cfg_fd = -1;
+	e->cfg_fd = e->sys_cfg_fd = -1;
 	if (n <= index) {
 		fprintf(stderr, "edu: device %d not found (%d edu devices in /sys/bus/pci/devices); "
 			"start QEMU with -device edu\n", index, n < 0 ? 0 : n);
@@ -137,7 +139,8 @@ int edu_open(struct edu *e, int index)
 		fprintf(stderr, "edu: mmap %s: %s\n", path, strerror(err));
 		return -err;
 	}
-	e->regs = p;
+	e->regs = e->sys_regs = p;
+	e->sys_cfg_fd = e->cfg_fd;
 
 	uint32_t id = rd32(e, REG_ID);
 	wr32(e, REG_ALIVE, 0x12345678u);
@@ -151,24 +154,80 @@ int edu_open(struct edu *e, int index)
 
 void edu_close(struct edu *e)
 {
-	if (e->regs)
-		munmap((void *)e->regs, BAR0_MAP);
-	if (e->cfg_fd >= 0)
-		close(e->cfg_fd);
-	e->regs = NULL;
-	e->cfg_fd = -1;
+	edu_use_sysfs(e);
+	if (e->sys_regs)
+		munmap((void *)e->sys_regs, BAR0_MAP);
+	if (e->sys_cfg_fd >= 0)
+		close(e->sys_cfg_fd);
+	e->regs = e->sys_regs = NULL;
+	e->cfg_fd = e->sys_cfg_fd = -1;
+}
+
+static int region(int fd, unsigned index, struct vfio_region_info *ri)
+{
+	memset(ri, 0, sizeof *ri);
+	ri->argsz = sizeof *ri;
+	ri->index = index;
+	if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, ri) < 0) {
+		int err = errno;
+		fprintf(stderr, "edu: VFIO_DEVICE_GET_REGION_INFO %u: %s\n", index, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+int edu_use_vfio(struct edu *e, int device_fd)
+{
+	struct vfio_region_info bar, cfg;
+	int ret;
+
+	edu_use_sysfs(e);
+	if (device_fd < 0) {
+		fprintf(stderr, "edu: no VFIO device fd\n");
+		return -EBADF;
+	}
+	if ((ret = region(device_fd, VFIO_PCI_BAR0_REGION_INDEX, &bar)) < 0 ||
+	    (ret = region(device_fd, VFIO_PCI_CONFIG_REGION_INDEX, &cfg)) < 0)
+		return ret;
+	if (!(bar.flags & VFIO_REGION_INFO_FLAG_MMAP) || bar.size < BAR0_MAP) {
+		fprintf(stderr, "edu: VFIO says BAR0 (%llu bytes, flags %#x) cannot be mapped\n",
+			(unsigned long long)bar.size, bar.flags);
+		return -EINVAL;
+	}
+	void *p = mmap(NULL, BAR0_MAP, PROT_READ | PROT_WRITE, MAP_SHARED, device_fd,
+		       (off_t)bar.offset);
+	if (p == MAP_FAILED) {
+		int err = errno;
+		fprintf(stderr, "edu: mmap of BAR0 through VFIO: %s\n", strerror(err));
+		return -err;
+	}
+	e->vfio_map = p;
+	e->regs = p;
+	e->cfg_fd = device_fd;
+	e->cfg_off = (long long)cfg.offset;
+	return 0;
+}
+
+void edu_use_sysfs(struct edu *e)
+{
+	if (e->vfio_map)
+		munmap(e->vfio_map, BAR0_MAP);
+	e->vfio_map = NULL;
+	e->regs = e->sys_regs;
+	e->cfg_fd = e->sys_cfg_fd;
+	e->cfg_off = 0;
 }
 
 int edu_command(struct edu *e, int memory, int bus_master)
 {
 	uint16_t cmd;
 
-	if (pread(e->cfg_fd, &cmd, 2, 4) != 2) {
+	if (pread(e->cfg_fd, &cmd, 2, (off_t)(e->cfg_off + 4)) != 2) {
 		fprintf(stderr, "edu: reading the command register of %s: %s\n", e->bdf, strerror(errno));
 		return -EIO;
 	}
 	cmd = (uint16_t)((cmd & ~0x6u) | (memory ? 0x2u : 0) | (bus_master ? 0x4u : 0));
-	if (pwrite(e->cfg_fd, &cmd, 2, 4) != 2) {
+	if (pwrite(e->cfg_fd, &cmd, 2, (off_t)(e->cfg_off + 4)) != 2) {
 		fprintf(stderr, "edu: writing the command register of %s: %s\n", e->bdf, strerror(errno));
 		return -EIO;
 	}

@@ -21,14 +21,25 @@
 struct edu {
 	char bdf[32];                 /* "0000:00:03.0" */
 	char sysdir[96];              /* /sys/bus/pci/devices/<bdf> */
-	volatile unsigned char *regs; /* BAR0 */
-	int cfg_fd;                   /* the device's sysfs config file */
+	volatile unsigned char *regs; /* BAR0, as now reached */
+	int cfg_fd;                   /* config space, as now reached ... */
+	long long cfg_off;            /* ... at this offset */
+	/* through sysfs (resource0, config), kept while a VFIO device fd is in use */
+	volatile unsigned char *sys_regs;
+	int sys_cfg_fd;
+	void *vfio_map;               /* BAR0 mapped through the VFIO device fd, or NULL */
 };
 
 /* Finds the index'th edu device (in BDF order) and maps its registers through sysfs resource0.
  * Returns 0, or -errno after printing why. */
 int edu_open(struct edu *e, int index);
 void edu_close(struct edu *e);
+
+/* From now on reaches BAR0 and config space through a VFIO device fd (the way a program using
+ * plbuf's vfio backend drives its device: plbuf_vfio_device_fd()), until edu_use_sysfs().
+ * Returns 0 or -errno after printing why. */
+int edu_use_vfio(struct edu *e, int device_fd);
+void edu_use_sysfs(struct edu *e);
 
 /* Sets or clears the PCI command register's memory-space (bit 1) and bus-master (bit 2) bits. */
 int edu_command(struct edu *e, int memory, int bus_master);

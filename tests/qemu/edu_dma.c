@@ -5,8 +5,9 @@
  *   edu_dma [--opt NAME=OPTIONS]... [--devmem BASE:SIZE] CASE...
  *   edu_dma --exit CODE     (ends the VM: QEMU exits with (CODE << 1) | 1)
  *
- * --opt gives plbuf_open() options for a backend ("@BDF@" is replaced by edu's address); NAME is a
- * backend or "reserved-high" (a context holding only memory above edu's 28-bit mask).  Each CASE
+ * --opt gives plbuf_open() options ("@BDF@" is replaced by edu's address) for NAME: a backend,
+ * or BACKEND-mask / BACKEND-high / BACKEND-erange for the contexts of the mask cases (run_case(),
+ * cases.c).  Each CASE
  * prints "RESULT pass|fail|skip CASE [why]"; the exit status is 0 when every case passed.
  *
  * CASE is "devmem" or [mask-]BACKEND[-KIND]: run_case() lists the kinds, cases.c holds them and
@@ -59,6 +60,14 @@ static const char *opt_for(const char *name)
 	return "";
 }
 
+int has_opt(const char *name)
+{
+	for (int i = 0; i < nopts; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
 plbuf_ctx *open_ctx(const char *backend, const char *optname)
 {
 	char o[512], *at;
@@ -76,13 +85,27 @@ plbuf_ctx *open_ctx(const char *backend, const char *optname)
 		return NULL;
 	}
 	printf("  opened %s (%s)\n", backend, o);
-	/* vfio-pci resets the device when plbuf opens it: enable it again afterwards. */
+	/* The vfio context holds the device: drive edu through the fd plbuf lends, as a user of
+	 * the vfio backend would.  vfio-pci reset the device when plbuf opened it, so enable it
+	 * again either way. */
+	if (strcmp(backend, "vfio") == 0 && edu_use_vfio(&edu, plbuf_vfio_device_fd(ctx)) < 0) {
+		fail("cannot reach edu through plbuf_vfio_device_fd()");
+		close_ctx(ctx);
+		return NULL;
+	}
 	if (edu_command(&edu, 1, 1) < 0) {
 		fail("cannot set edu's command register");
-		plbuf_close(ctx);
+		close_ctx(ctx);
 		return NULL;
 	}
 	return ctx;
+}
+
+void close_ctx(plbuf_ctx *ctx)
+{
+	if (ctx && strcmp(plbuf_ctx_backend(ctx), "vfio") == 0)
+		edu_use_sysfs(&edu);
+	plbuf_close(ctx);
 }
 
 plbuf_buf *alloc_bytes(plbuf_ctx *ctx, uint64_t n, uint64_t max_dev)
@@ -135,8 +158,16 @@ int check_addresses(const char *backend, plbuf_buf *b, const char *label)
 	printf("  %s: %llu bytes, device %#llx, physical %#llx, pagemap %s\n", label,
 	       (unsigned long long)plbuf_nbytes(b), (unsigned long long)dev,
 	       (unsigned long long)phys, pms);
-	if (is_iommu(backend))
+	if (is_iommu(backend)) {
+		/* behind an IOMMU the pages need not be physically consecutive: say whether they are */
+		uint64_t n = plbuf_nbytes(b);
+		uint64_t pml = edu_pagemap_phys((char *)plbuf_data(b) + n - 1);
+		if (n > 4096 && pm != UINT64_MAX)
+			printf("  %s: last byte at physical %#llx: pages %s\n", label,
+			       (unsigned long long)pml,
+			       pml == pm + n - 1 ? "physically consecutive" : "scattered");
 		return 0;
+	}
 	if (dev != phys)
 		return fail("%s: device address %#llx != physical address %#llx", label,
 			    (unsigned long long)dev, (unsigned long long)phys);
@@ -201,7 +232,10 @@ static int run_case(const char *name)
 	if (mask && strcmp(kind, "erange") == 0)
 		return mask_erange(backend);
 
-	plbuf_ctx *ctx = open_ctx(backend, backend);
+	/* the mask round trip may have options of its own ("BACKEND-mask") */
+	char mname[48];
+	snprintf(mname, sizeof mname, "%s-mask", backend);
+	plbuf_ctx *ctx = open_ctx(backend, mask && has_opt(mname) ? mname : backend);
 	int ret;
 	if (!ctx)
 		return 1;
@@ -221,7 +255,7 @@ static int run_case(const char *name)
 		ret = negative(ctx, backend, NEG_UNMAPPED);
 	else
 		ret = fail("unknown case");
-	plbuf_close(ctx);
+	close_ctx(ctx);
 	return ret;
 }
 

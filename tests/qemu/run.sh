@@ -61,13 +61,23 @@ GUEST[mask]='
 setup() { hugepages 120; }
 cases() {
 	/edu_dma --opt "reserved=regions=0x8000000:16M" \
-		--opt "reserved-high=regions=0x18000000:16M" $CASES
+		--opt "reserved-high=regions=0x18000000:16M" \
+		--opt "reserved-erange=regions=0x18000000:16M" $CASES
 }'
 
-CASES[mask-vfio]="mask-vfio mask-vfio-high"
+# plbuf's IOVA allocator hands out the lowest free IOVA from iova_base: starting just below 256 MiB
+# leaves one 2 MiB chunk below the mask and puts the next above it; starting at 256 MiB leaves
+# nothing below.
+CASES[mask-vfio]="mask-vfio mask-vfio-high mask-vfio-erange"
 APPEND[mask-vfio]="intel_iommu=on"
 QEMU[mask-vfio]="$IOMMU_QEMU -device edu"
-GUEST[mask-vfio]="${GUEST[vfio]}"
+GUEST[mask-vfio]="
+setup() { load $VFIO_MODULES && bind_vfio; }"'
+cases() {
+	/edu_dma --opt "vfio-mask=device=@BDF@ iova_base=0xfe00000" \
+		--opt "vfio-high=device=@BDF@ iova_base=0xfe00000" \
+		--opt "vfio-erange=device=@BDF@ iova_base=0x10000000" $CASES
+}'
 
 # ------------------------------------------------------------------------------ helpers
 all_cases() {
