@@ -12,6 +12,7 @@
 # cached under build/qemu/kernel/.  Environment: PLBUF_QEMU_OUT (default build/qemu),
 # PLBUF_QEMU_TIMEOUT (seconds per boot, default 240), PLBUF_QEMU_KEEP=1 keeps the console logs
 # of passing boots in the output too.
+# shellcheck disable=SC2016 # the guest's scripts are written in single quotes on purpose
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -135,9 +136,11 @@ if [ -z "$pkg" ]; then
 	pkg=$(kernel_pkg)
 fi
 if [ -z "$pkg" ]; then # offline: the newest kernel already extracted
-	pkg=$(ls "$out/kernel" 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$pkg" ] && [ -f "$out/kernel/$pkg/ok" ] ||
+	pkg=$(find "$out/kernel" -mindepth 2 -maxdepth 2 -name ok 2>/dev/null | sort -V | tail -n 1)
+	pkg=$(basename "$(dirname "$pkg")")
+	if [ ! -f "$out/kernel/$pkg/ok" ]; then
 		all_results fail "apt-cache knows no linux-image-amd64 and no kernel is cached in $out/kernel"
+	fi
 fi
 kdir=$out/kernel/$pkg
 if [ ! -f "$kdir/ok" ]; then
@@ -241,6 +244,7 @@ for b in "${BOOTS[@]}"; do
 			bfail=1
 			continue
 		fi
+		# shellcheck disable=SC2086 # split the line into its words
 		set -- $line
 		st=$2
 		shift 3
