@@ -96,8 +96,16 @@ static int open_backend(struct plbuf_ctx *ctx, const struct plbuf_backend *be, c
 	if (err) {
 		ctx->nbanks = 0;
 		memset(&ctx->pool, 0, sizeof(ctx->pool));
+		return err;
 	}
-	return err;
+	/* Where neither the kernel (the backend has no sync) nor the CPU (ARMv7 user space cannot
+	 * reach the point of coherency) can maintain cached memory, cached must not be the default:
+	 * plbuf never hands out memory whose flush cannot work unless it is asked to. */
+	if (!be->sync && plbuf__arch_clean(NULL, 0) == -EOPNOTSUPP)
+		for (int i = 0; i < ctx->nbanks; i++)
+			if (!ctx->banks[i].coherent)
+				ctx->banks[i].cached_default = 0;
+	return 0;
 }
 
 PLBUF_EXPORT plbuf_ctx *plbuf_open(const char *name, const char *options)

@@ -92,7 +92,8 @@ int plbuf__sync_mem(struct plbuf_ctx *ctx, const struct plbuf_mem *m, uint64_t o
 int plbuf__arch_clean(void *va, size_t len);            /* flush: DC CVAC */
 int plbuf__arch_clean_inval(void *va, size_t len);      /* invalidate: DC CIVAC */
 void plbuf__arch_fence(void);                           /* order CPU accesses against DMA */
-size_t plbuf__arch_line_size(void);                     /* smallest D-cache line, for alignment */
+size_t plbuf__arch_line_size(void);                     /* the line buffers are aligned to and
+                                                           maintained by (see src/arch/) */
 const char *plbuf__arch_name(void);
 
 /* The registry of backends (registry.c). */

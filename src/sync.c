@@ -23,8 +23,8 @@ int plbuf__sync_mem(struct plbuf_ctx *ctx, const struct plbuf_mem *m, uint64_t o
 	int err = dir == PLBUF_SYNC_TO_DEVICE ? plbuf__arch_clean(m->va + off, len)
 					      : plbuf__arch_clean_inval(m->va + off, len);
 	if (err == -EOPNOTSUPP)
-		return plbuf__err(EOPNOTSUPP, "%s: %s user space cannot %s a cached buffer to DRAM "
-				  "(the outer cache is out of its reach): allocate it with cacheable=no, "
+		return plbuf__err(EOPNOTSUPP, "%s: %s user space cannot %s a cached buffer to the "
+				  "point of coherency: allocate it with cacheable=no, "
 				  "or use a backend whose driver syncs (udmabuf, xlnk, zocl)",
 				  ctx->be->name, plbuf__arch_name(),
 				  dir == PLBUF_SYNC_TO_DEVICE ? "flush" : "invalidate");
