@@ -8,6 +8,7 @@
 
 extern const struct plbuf_backend plbuf__backend_sim;
 extern const struct plbuf_backend plbuf__backend_udmabuf;
+extern const struct plbuf_backend plbuf__backend_xlnk;
 extern const struct plbuf_backend plbuf__backend_zocl;
 #ifdef PLBUF_HAVE_XRT
 extern const struct plbuf_backend plbuf__backend_xrt;
@@ -19,6 +20,7 @@ extern const struct plbuf_backend plbuf__backend_vfio;
 const struct plbuf_backend *const plbuf__backends[] = {
 	&plbuf__backend_sim,
 	&plbuf__backend_udmabuf,
+	&plbuf__backend_xlnk,
 	&plbuf__backend_zocl,
 #ifdef PLBUF_HAVE_XRT
 	&plbuf__backend_xrt,

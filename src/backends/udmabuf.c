@@ -118,13 +118,13 @@ static int has_attr(const struct udev *d, const char *attr)
 /* An attribute holding a number no larger than max. */
 static int read_num(const struct udev *d, const char *attr, uint64_t max, uint64_t *v)
 {
-	char rel[160];
+	char rel[160], full[4096];
 	int err = plbuf__read_attr_u64(attr_path(rel, sizeof(rel), d, attr), v);
 
 	if (err == 0 && *v > max)
 		return plbuf__err(EINVAL, "u-dma-buf %s: %s holds %llu, more than the driver ever "
-				  "writes there (%llu)", d->name, rel, (unsigned long long)*v,
-				  (unsigned long long)max);
+				  "writes there (%llu)", d->name, plbuf__path(full, sizeof(full), rel),
+				  (unsigned long long)*v, (unsigned long long)max);
 	return err;
 }
 
@@ -161,7 +161,7 @@ static int dev_ioctl(const struct udev *d, unsigned long req, const char *req_na
 
 static int check_version(struct udev *d)
 {
-	char rel[160];
+	char rel[160], full[4096];
 	int maj, min, pat, end = 0;
 	uint64_t iv;
 	int err = plbuf__read_attr(attr_path(rel, sizeof(rel), d, "driver_version"), d->version,
@@ -172,7 +172,7 @@ static int check_version(struct udev *d)
 	if (sscanf(d->version, "%d.%d.%d%n", &maj, &min, &pat, &end) != 3 ||
 	    (d->version[end] && d->version[end] != '-'))
 		return plbuf__err(EINVAL, "u-dma-buf %s: %s holds \"%s\", not a version like 5.2.0",
-				  d->name, rel, d->version);
+				  d->name, plbuf__path(full, sizeof(full), rel), d->version);
 	if (maj < 4 || maj > 5)
 		return plbuf__err(ENOTSUP, "u-dma-buf %s: driver version %s is not supported: plbuf "
 				  "speaks the interface of u-dma-buf 4.x and 5.x", d->name, d->version);

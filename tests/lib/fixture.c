@@ -39,6 +39,7 @@ static int ndrivers;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long fail_req;
 static int fail_ioctl_err, fail_ioctl_count, fail_mmap_err, fail_mmap_count;
+static int fail_ioctl_skip, fail_mmap_skip;
 
 /* ---------------------------------------------------------------- the kernel's calls */
 
@@ -242,21 +243,33 @@ out:
 	pthread_mutex_unlock(&lock);
 }
 
-void fx_fail_ioctl(unsigned long req, int err, int count)
+void fx_fail_ioctl_after(int skip, unsigned long req, int err, int count)
 {
 	pthread_mutex_lock(&lock);
 	fail_req = req;
+	fail_ioctl_skip = skip;
 	fail_ioctl_err = err;
 	fail_ioctl_count = count;
 	pthread_mutex_unlock(&lock);
 }
 
-void fx_fail_mmap(int err, int count)
+void fx_fail_ioctl(unsigned long req, int err, int count)
+{
+	fx_fail_ioctl_after(0, req, err, count);
+}
+
+void fx_fail_mmap_after(int skip, int err, int count)
 {
 	pthread_mutex_lock(&lock);
+	fail_mmap_skip = skip;
 	fail_mmap_err = err;
 	fail_mmap_count = count;
 	pthread_mutex_unlock(&lock);
+}
+
+void fx_fail_mmap(int err, int count)
+{
+	fx_fail_mmap_after(0, err, count);
 }
 
 /* The driver that owns fd's file, and the file's path under the root; NULL for any other fd. */
@@ -282,12 +295,13 @@ static const struct fx_driver *owner(int fd, char *rel, size_t len)
 	return NULL;
 }
 
-static int take_failure(int *count, int *err, int match)
+static int take_failure(int *skip, int *count, int *err, int match)
 {
 	int e = 0;
 
 	pthread_mutex_lock(&lock);
-	if (match && *count > 0) {
+	if (match && *count > 0 && (*skip)-- <= 0) {
+		*skip = 0;
 		(*count)--;
 		e = *err;
 	}
@@ -304,17 +318,21 @@ static int dispatch_ioctl(int fd, unsigned long req, void *arg)
 
 	if (!d)
 		return (int)fx_real_ioctl(fd, req, arg);
-	e = take_failure(&fail_ioctl_count, &fail_ioctl_err, fail_req == 0 || fail_req == req);
+	e = take_failure(&fail_ioctl_skip, &fail_ioctl_count, &fail_ioctl_err,
+			 fail_req == 0 || fail_req == req);
 	if (e) {
 		errno = e;
 		return -1;
 	}
-	/* A character device without an ioctl method answers ENOTTY. */
+	/* A character device without an ioctl method answers ENOTTY.  A call that succeeds leaves
+	 * errno alone, whatever the emulation did to it. */
+	e = errno;
 	r = d->ioctl ? d->ioctl(fd, rel, req, arg) : -ENOTTY;
 	if (r < 0) {
 		errno = (int)-r;
 		return -1;
 	}
+	errno = e;
 	return (int)r;
 }
 
@@ -337,13 +355,20 @@ static void *dispatch_mmap(void *addr, size_t len, int prot, int flags, int fd, 
 
 	if (!d)
 		return fx_real_mmap(addr, len, prot, flags, fd, off);
-	e = take_failure(&fail_mmap_count, &fail_mmap_err, 1);
+	e = take_failure(&fail_mmap_skip, &fail_mmap_count, &fail_mmap_err, 1);
 	if (e) {
 		errno = e;
 		return MAP_FAILED;
 	}
-	if (d->mmap)
-		return d->mmap(addr, len, prot, flags, fd, rel, off);
+	if (d->mmap) {
+		void *p;
+
+		e = errno;
+		p = d->mmap(addr, len, prot, flags, fd, rel, off);
+		if (p != MAP_FAILED)
+			errno = e;
+		return p;
+	}
 	return fx_real_mmap(addr, len, prot, flags, fd, off);
 }
 
@@ -358,6 +383,8 @@ ssize_t write(int fd, const void *buf, size_t n)
 	const struct fx_driver *d = owner(fd, rel, sizeof(rel));
 	long r;
 
+	int e = errno;
+
 	if (!d || !d->write)
 		return (ssize_t)fx_real_write(fd, buf, n);
 	r = d->write(fd, rel, buf, n);
@@ -365,15 +392,17 @@ ssize_t write(int fd, const void *buf, size_t n)
 		errno = (int)-r;
 		return -1;
 	}
+	errno = e;
 	return (ssize_t)r;
 }
 
-#if !defined(__LP64__)
+/* Code built with 64-bit off_t calls mmap64, on LP64 glibc too. */
 void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
 	return dispatch_mmap(addr, len, prot, flags, fd, (uint64_t)off);
 }
 
+#if !defined(__LP64__)
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
 int __ioctl_time64(int fd, unsigned long req, ...);
 int __ioctl_time64(int fd, unsigned long req, ...)

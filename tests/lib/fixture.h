@@ -60,6 +60,9 @@ void fx_register(const struct fx_driver *d);
 void fx_fail_ioctl(unsigned long req, int err, int count);
 /* The next count mmaps of fixture files fail with err. */
 void fx_fail_mmap(int err, int count);
+/* The same, after letting skip matching calls through first. */
+void fx_fail_ioctl_after(int skip, unsigned long req, int err, int count);
+void fx_fail_mmap_after(int skip, int err, int count);
 
 /* The kernel's own calls, for the emulations. */
 void *fx_real_mmap(void *addr, size_t len, int prot, int flags, int fd, uint64_t off);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,37 @@ static struct shim_dev *dev_of(const char *rel, const char **attr)
 	return find(name, (size_t)(slash - name));
 }
 
-/* What the driver's show functions print. */
+/* Replaces the contents of an attribute file that exists (a test may have removed it). */
+static void update(const struct shim_dev *d, const char *attr, const char *fmt, ...)
+{
+	char rel[160], path[4096], text[64];
+	va_list ap;
+	int fd, n;
+
+	snprintf(rel, sizeof(rel), SYSDIR "%s/%s", d->p.name, attr);
+	fd = open(fx_path(path, sizeof(path), rel), O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fx_real_write(fd, text, (size_t)n);
+	close(fd);
+}
+
+/* What the driver's show functions print for the attributes that change. */
+static void show_sync(const struct shim_dev *d)
+{
+	update(d, "sync_mode", "%d\n", d->sync_mode);
+	update(d, "sync_offset", "0x%llx\n", (unsigned long long)d->sync_offset);
+	update(d, "sync_size", "%llu\n", (unsigned long long)d->sync_size);
+	update(d, "sync_direction", "%d\n", d->sync_direction);
+	update(d, "sync_owner", "%d\n", d->sync_owner);
+	update(d, "sync_for_cpu", "%llu\n", (unsigned long long)d->sync_for_cpu);
+	update(d, "sync_for_device", "%llu\n", (unsigned long long)d->sync_for_device);
+}
+
+/* Every attribute, as the driver creates them, with their permissions. */
 static void show(struct shim_dev *d)
 {
 	char dir[96], f[160];
@@ -276,7 +307,7 @@ static long store(int fd, const char *rel, const void *buf, size_t n)
 	} else if (v > 3) { /* debug_vma */
 		return -EINVAL;
 	}
-	show(d);
+	show_sync(d);
 	return err < 0 ? err : (long)n;
 }
 
@@ -302,19 +333,19 @@ static long ud_ioctl(int fd, const char *rel, unsigned long req, void *arg)
 
 		memcpy(i.version, p->version, vl);
 		memcpy(arg, &i, sizeof(i));
-		break;
+		return 0;
 	}
 	case SHIM_GET_SIZE:
 		memcpy(arg, &p->size, sizeof(uint64_t));
-		break;
+		return 0;
 	case SHIM_GET_DMA_ADDR:
 		memcpy(arg, &p->phys, sizeof(uint64_t));
-		break;
+		return 0;
 	case SHIM_GET_SYNC_OWNER: {
 		uint32_t o = (uint32_t)d->sync_owner;
 
 		memcpy(arg, &o, sizeof(o));
-		break;
+		return 0;
 	}
 	case SHIM_GET_DEV_INFO: {
 		struct shim_dev_info i = {0};
@@ -326,7 +357,7 @@ static long ud_ioctl(int fd, const char *rel, unsigned long req, void *arg)
 		i.size = p->size;
 		i.addr = p->phys;
 		memcpy(arg, &i, sizeof(i));
-		break;
+		return 0;
 	}
 	case SHIM_GET_SYNC: {
 		struct shim_sync_args s = {0};
@@ -336,7 +367,7 @@ static long ud_ioctl(int fd, const char *rel, unsigned long req, void *arg)
 		s.size = d->sync_size;
 		s.offset = d->sync_offset;
 		memcpy(arg, &s, sizeof(s));
-		break;
+		return 0;
 	}
 	case SHIM_SET_SYNC: {
 		struct shim_sync_args s;
@@ -373,7 +404,7 @@ static long ud_ioctl(int fd, const char *rel, unsigned long req, void *arg)
 	default: /* EXPORT (version 2) makes a dma-buf, which a fixture cannot: not emulated */
 		return -ENOTTY;
 	}
-	show(d);
+	show_sync(d); /* the SET ioctls changed what sysfs shows */
 	return r;
 }
 
@@ -495,4 +526,16 @@ int fx_udmabuf_sync_mode(const char *name)
 	struct shim_dev *d = find(name, strlen(name));
 
 	return d ? d->sync_mode : -1;
+}
+
+int fx_udmabuf_sync_state(const char *name, uint64_t *offset, uint64_t *size, int *direction)
+{
+	struct shim_dev *d = find(name, strlen(name));
+
+	if (!d)
+		return -1;
+	*offset = d->sync_offset;
+	*size = d->sync_size;
+	*direction = d->sync_direction;
+	return 0;
 }

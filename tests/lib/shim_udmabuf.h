@@ -59,7 +59,8 @@ enum fx_mt { FX_MT_CACHED, FX_MT_WRITECOMBINE, FX_MT_DEVICE };
 /* The type of the driver mapping that holds va, or -1; *osync tells whether the file was opened
  * with O_SYNC. */
 int fx_udmabuf_mapping(const void *va, int *osync);
-/* The device's current sync_mode. */
+/* The device's current sync_mode, and the sync_offset / sync_size / sync_direction state. */
 int fx_udmabuf_sync_mode(const char *name);
+int fx_udmabuf_sync_state(const char *name, uint64_t *offset, uint64_t *size, int *direction);
 
 #endif
