@@ -304,7 +304,7 @@ static int search_grow(struct search *s, size_t want)
 	return 0;
 }
 
-static int no_run_error(const struct search *s, size_t n, uint64_t max_dev,
+static int no_run_error(const struct search *s, size_t n, uint64_t align, uint64_t max_dev,
 			const struct plbuf_run_stats *st, int mmap_err, int limited)
 {
 	uint64_t P = s->pgsz;
@@ -326,6 +326,12 @@ static int no_run_error(const struct search *s, size_t n, uint64_t max_dev,
 				  "hugepages=N)", n, ps, fmt_size(a, sizeof(a), n * P), s->mapped,
 				  limited ? " to this context (its max_pages option)" : "",
 				  (unsigned long long)(hp_count(P, "nr_hugepages") + 2 * n), dir);
+	if (st->longest_below >= n)
+		return plbuf__err(ENOMEM, "hugepage: need %zu physically consecutive %s pages starting at "
+				  "a multiple of %llu bytes (the alignment asked); among the %zu free pages "
+				  "mapped runs of up to %zu pages exist, but none starts there: ask for a "
+				  "smaller alignment, or reserve more pages", n, ps,
+				  (unsigned long long)align, s->mapped, st->longest_below);
 	if (st->longest >= n && max_dev != UINT64_MAX)
 		return plbuf__err(ERANGE, "hugepage: need %zu physically consecutive %s page%s at or "
 				  "below max_device_address 0x%llx; of the %zu free pages mapped the "
@@ -335,12 +341,11 @@ static int no_run_error(const struct search *s, size_t n, uint64_t max_dev,
 				  (unsigned long long)max_dev,
 				  s->mapped, (unsigned long long)st->lowest, st->longest_below);
 	return plbuf__err(ENOMEM, "hugepage: need %zu physically consecutive %s pages (%s) but the "
-			  "longest run among the %zu free pages mapped is %zu (%s)%s: reserve more "
+			  "longest run among the %zu free pages mapped is %zu (%s): reserve more "
 			  "pages early, before memory fragments (at boot: hugepages=N on the kernel "
 			  "command line), or use buffers of at most %s", n, ps,
 			  fmt_size(a, sizeof(a), n * P), s->mapped, st->longest,
-			  fmt_size(b, sizeof(b), st->longest * P),
-			  max_dev != UINT64_MAX ? " below max_device_address" : "", b);
+			  fmt_size(b, sizeof(b), st->longest * P), b);
 }
 
 /* Maps the run pages[first..first+n) into one virtual range of n * P bytes. */
@@ -356,7 +361,7 @@ static int map_run(struct search *s, size_t first, size_t n, struct plbuf_chunk 
 		return plbuf__err(errno, "hugepage: cannot reserve %llu bytes of address space: %s",
 				  (unsigned long long)(len + P), strerror(errno));
 	/* Hugetlb mappings must start on a page boundary of their own size. */
-	va = (char *)(((uintptr_t)res + P - 1) & ~(uintptr_t)(P - 1));
+	va = (char *)(((uintptr_t)res + (uintptr_t)P - 1) & ~((uintptr_t)P - 1));
 	if (va > res)
 		munmap(res, (size_t)(va - res));
 	if (va + len < res + len + P)
@@ -469,7 +474,7 @@ static int find_and_map(struct plbuf_ctx *ctx, uint64_t P, size_t n, uint64_t al
 		h->last_pgsz = P;
 	}
 	if (first < 0) {
-		err = no_run_error(&s, n, max_dev, &st, mmap_err,
+		err = no_run_error(&s, n, align, max_dev, &st, mmap_err,
 				   h->max_pages && s.mapped >= h->max_pages);
 		goto out;
 	}
@@ -487,10 +492,15 @@ static int hp_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64
 	uint64_t P = h->pgsz;
 	int err;
 
-	if (!cached && !h->coherent)
+	if (!cached && !h->coherent) {
+		if (plbuf__arch_clean(NULL, 0) == -EOPNOTSUPP) /* ARMv7 */
+			return plbuf__err(EOPNOTSUPP, "hugepage: huge pages can only be mapped cached, and this "
+					  "CPU cannot flush cached memory from user space: usable here only with "
+					  "a device that snoops the caches (coherent=1)");
 		return plbuf__err(EOPNOTSUPP, "hugepage: huge pages can only be mapped cached and this "
 				  "system's DMA does not snoop the caches: use cacheable=yes (the default) "
-				  "with flush/invalidate, or coherent=1 if the device port is coherent");
+				  "with flush/invalidate, or coherent=1 if the device is coherent");
+	}
 	/* 1 GiB pages when the request is that large and there are enough of them. */
 	if (!h->fixed_size && size >= GIB && P < GIB && hp_avail(GIB) >= (size + GIB - 1) / GIB)
 		P = GIB;

@@ -333,7 +333,7 @@ static void rsv_info(struct plbuf_ctx *ctx, FILE *out)
 const struct plbuf_backend plbuf__backend_reserved = {
 	.name = "reserved",
 	.summary = "physical memory reserved at boot (memmap=, reserved-memory) via /dev/mem or UIO",
-	.rank = 110,
+	.rank = 25,
 	.probe = rsv_probe,
 	.open = rsv_open,
 	.close = rsv_close,

@@ -20,7 +20,6 @@
  * PLBUF_VFIO_DEVICE / PLBUF_VFIO_GROUP when neither is given.  See docs/backends/vfio.md.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -35,6 +34,7 @@
 
 #include "context.h"
 #include "iova.h"
+#include "pcidev.h"
 #include "sys.h"
 
 #define IOVA_BASE_DEFAULT 0x100000ull /* 1 MiB: keeps 0 and small offsets invalid */
@@ -61,104 +61,6 @@ struct vfio {
 	unsigned nmaps;
 };
 
-/* "0000:00:03.0" or "00:03.0", any case, into the canonical form sysfs uses. */
-static int norm_bdf(const char *in, char *out, size_t len)
-{
-	unsigned dom = 0, bus, dev, fn;
-	char c;
-
-	for (const char *p = in; *p; p++)
-		if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
-			return -EINVAL;
-	if (sscanf(in, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &c) != 4 &&
-	    (dom = 0, sscanf(in, "%x:%x.%x%c", &bus, &dev, &fn, &c) != 3))
-		return -EINVAL;
-	if (dom > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
-		return -EINVAL;
-	snprintf(out, len, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
-	return 0;
-}
-
-/* The last component of a symlink under PLBUF_ROOT, e.g. the driver a device is bound to. */
-static int link_name(const char *rel, char *out, size_t len)
-{
-	char path[4096], target[4096];
-	ssize_t n = readlink(plbuf__path(path, sizeof(path), rel), target, sizeof(target) - 1);
-
-	if (n < 0)
-		return -errno;
-	target[n] = 0;
-	const char *base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
-	size_t bl = strlen(base) < len ? strlen(base) : len - 1;
-
-	memcpy(out, base, bl);
-	out[bl] = 0;
-	return 0;
-}
-
-/* Checks that the device exists and is bound to vfio-pci, and finds its IOMMU group. */
-static int check_device(const char *bdf, int *groupno)
-{
-	char rel[256], drv[128], grp[32], path[4096];
-	int nogroup;
-
-	snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s", bdf);
-	if (access(plbuf__path(path, sizeof(path), rel), F_OK) != 0)
-		return plbuf__err(ENODEV, "vfio: there is no PCI device %s (%s is missing): `lspci -D` "
-				  "lists the devices and their addresses", bdf, path);
-	snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	nogroup = link_name(rel, grp, sizeof(grp)) < 0;
-	snprintf(rel, sizeof(rel), "/sys/bus/pci/devices/%s/driver", bdf);
-	if (link_name(rel, drv, sizeof(drv)) < 0) {
-		return plbuf__err(ENXIO, "vfio: device %s is not bound to any driver: as root, modprobe "
-				  "vfio-pci; echo vfio-pci > /sys/bus/pci/devices/%s/driver_override; "
-				  "echo %s > /sys/bus/pci/drivers_probe%s", bdf, bdf, bdf,
-				  nogroup ? " (it has no IOMMU group either: enable the IOMMU, e.g. "
-				  "intel_iommu=on)" : "");
-	}
-	if (strcmp(drv, "vfio-pci") != 0)
-		return plbuf__err(EBUSY, "vfio: device %s is bound to %s, not vfio-pci: as root, echo %s > "
-				  "/sys/bus/pci/devices/%s/driver/unbind; modprobe vfio-pci; echo vfio-pci > "
-				  "/sys/bus/pci/devices/%s/driver_override; echo %s > "
-				  "/sys/bus/pci/drivers_probe%s", bdf, drv, bdf, bdf, bdf, bdf,
-				  nogroup ? " (it has no IOMMU group either: enable the IOMMU, e.g. "
-				  "intel_iommu=on)" : "");
-	if (nogroup)
-		return plbuf__err(ENODEV, "vfio: device %s has no IOMMU group (no iommu_group link in "
-				  "/sys/bus/pci/devices/%s): the IOMMU is off or absent; enable VT-d/AMD-Vi "
-				  "in the firmware and boot with intel_iommu=on.  Without an IOMMU use the "
-				  "hugepage or reserved backend", bdf, bdf);
-	*groupno = atoi(grp);
-	return 0;
-}
-
-/* "0000:00:03.0 (vfio-pci), 0000:00:03.1 (snd_hda_intel)" for the devices of a group. */
-static void group_devices(int groupno, char *buf, size_t len)
-{
-	char rel[128], path[4096], drv[64];
-	struct dirent *e;
-	size_t off = 0;
-	DIR *d;
-
-	buf[0] = 0;
-	snprintf(rel, sizeof(rel), "/sys/kernel/iommu_groups/%d/devices", groupno);
-	d = opendir(plbuf__path(path, sizeof(path), rel));
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL && off + 1 < len) {
-		char lrel[256];
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(lrel, sizeof(lrel), "%s/%.64s/driver", rel, e->d_name);
-		if (link_name(lrel, drv, sizeof(drv)) < 0)
-			snprintf(drv, sizeof(drv), "no driver");
-		off += (size_t)snprintf(buf + off, len - off, "%s%s (%s)", off ? ", " : "", e->d_name,
-					drv);
-	}
-	closedir(d);
-}
-
 static int vfio_probe(char *why, size_t len)
 {
 	const char *dev = getenv("PLBUF_VFIO_DEVICE"), *grp = getenv("PLBUF_VFIO_GROUP");
@@ -171,12 +73,12 @@ static int vfio_probe(char *why, size_t len)
 		return -ENOENT;
 	}
 	if (dev && *dev) {
-		if (norm_bdf(dev, bdf, sizeof(bdf)) < 0) {
+		if (plbuf__pci_addr_parse(dev, bdf, sizeof(bdf)) < 0) {
 			snprintf(why, len, "PLBUF_VFIO_DEVICE=%.40s is not a PCI address such as "
 				 "0000:01:00.0", dev);
 			return -EINVAL;
 		}
-		if (check_device(bdf, &groupno) < 0) {
+		if (plbuf__pci_vfio_check(bdf, &groupno) < 0) {
 			snprintf(why, len, "%s", plbuf_errmsg());
 			return -ENODEV;
 		}
@@ -307,7 +209,7 @@ static int setup_container(struct vfio *v)
 	if ((err = vioctl(v->group, VFIO_GROUP_GET_STATUS, &st, "VFIO_GROUP_GET_STATUS", rel)) < 0)
 		return err;
 	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		group_devices(v->groupno, devs, sizeof(devs));
+		plbuf__iommu_group_devices(v->groupno, devs, sizeof(devs));
 		return plbuf__err(EBUSY, "vfio: IOMMU group %d is not viable: every device in it must be "
 				  "bound to vfio-pci or to no driver; its devices: %s", v->groupno,
 				  devs[0] ? devs : "(see /sys/kernel/iommu_groups/N/devices)");
@@ -375,11 +277,11 @@ static int vfio_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	v->coherent = coherent != 0;
 	v->hugepages = huge != 0;
 	ctx->priv = v;
-	if (dev && norm_bdf(dev, v->bdf, sizeof(v->bdf)) < 0) {
+	if (dev && plbuf__pci_addr_parse(dev, v->bdf, sizeof(v->bdf)) < 0) {
 		err = plbuf__err(EINVAL, "vfio: device=%s is not a PCI address such as 0000:01:00.0", dev);
 		goto fail;
 	}
-	if (dev && (err = check_device(v->bdf, &v->groupno)) < 0)
+	if (dev && (err = plbuf__pci_vfio_check(v->bdf, &v->groupno)) < 0)
 		goto fail;
 	if (grp) {
 		long g = strtol(grp, &end, 10);
@@ -478,10 +380,15 @@ static int vfio_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 	void *va = MAP_FAILED;
 	int huge = 0, err;
 
-	if (!cached && !v->coherent)
+	if (!cached && !v->coherent) {
+		if (plbuf__arch_clean(NULL, 0) == -EOPNOTSUPP) /* ARMv7 */
+			return plbuf__err(EOPNOTSUPP, "vfio: ordinary memory can only be mapped cached, and this "
+					  "CPU cannot flush cached memory from user space: usable here only with "
+					  "a device that snoops the caches (coherent=1)");
 		return plbuf__err(EOPNOTSUPP, "vfio: ordinary memory can only be mapped cached and this "
 				  "system's DMA does not snoop the caches: use cacheable=yes (the default) "
 				  "with flush/invalidate, or coherent=1 if the device is coherent");
+	}
 	if (size > UINT64_MAX - HUGE_2M)
 		return plbuf__err(EOVERFLOW, "vfio: %llu bytes is too large", (unsigned long long)size);
 	len = (size + pg - 1) & ~(pg - 1);
@@ -608,7 +515,7 @@ PLBUF_EXPORT int plbuf_vfio_device_fd(const plbuf_ctx *ctx)
 const struct plbuf_backend plbuf__backend_vfio = {
 	.name = "vfio",
 	.summary = "a PCIe device behind an IOMMU (VFIO type1): device addresses are IOVAs",
-	.rank = 100,
+	.rank = 20,
 	.probe = vfio_probe,
 	.open = vfio_open,
 	.close = vfio_close,

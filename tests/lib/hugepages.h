@@ -4,6 +4,7 @@
 #define PLBUF_TEST_HUGEPAGES_H
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +43,14 @@ static inline long hp_get(uint64_t pgsz, const char *attr)
 
 static inline int hp_put(uint64_t pgsz, long n)
 {
-	FILE *f = fopen(hp_attr(pgsz, "nr_hugepages"), "w");
+	char num[32];
+	int fd = open(hp_attr(pgsz, "nr_hugepages"), O_WRONLY | O_CLOEXEC), len, ok;
 
-	if (!f)
+	if (fd < 0)
 		return -1;
-	fprintf(f, "%ld\n", n);
-	return fclose(f);
+	len = snprintf(num, sizeof(num), "%ld\n", n);
+	ok = write(fd, num, (size_t)len) == len;
+	return close(fd) == 0 && ok ? 0 : -1;
 }
 
 static inline void hp_restore(void)
@@ -56,6 +59,15 @@ static inline void hp_restore(void)
 		hp_put(MB2, hp_saved[0]);
 	if (hp_saved[1] >= 0)
 		hp_put(GB1, hp_saved[1]);
+}
+
+/* A test killed by the runner's timeout must not leave pages reserved: the automatic
+ * choice of every later test would then find the hugepage backend usable. */
+static inline void hp_on_signal(int sig)
+{
+	hp_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 /* Sets the pool of pgsz pages to n pages (the first call takes a lock that serialises the tests
@@ -76,6 +88,9 @@ static inline long hp_reserve(uint64_t pgsz, long n)
 		hp_saved[0] = hp_get(MB2, "nr_hugepages");
 		hp_saved[1] = hp_get(GB1, "nr_hugepages");
 		atexit(hp_restore);
+		signal(SIGTERM, hp_on_signal); /* the runner's timeout */
+		signal(SIGINT, hp_on_signal);
+		signal(SIGHUP, hp_on_signal);
 	}
 	hp_put(pgsz, n);
 	return hp_get(pgsz, "nr_hugepages");

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -68,16 +68,27 @@ static long get_info(struct vfio_iommu_type1_info *info)
 	return 0;
 }
 
-/* Pinning reads the pages: an address with nothing mapped fails as get_user_pages does. */
+/* Pinning faults the pages in: an address with nothing mapped fails as get_user_pages does.
+ * msync() tells a mapped page from a hole (ENOMEM) without touching it, and qemu-user passes it
+ * through with the guest's addresses translated. */
 static int readable(uint64_t vaddr, uint64_t size)
 {
-	char c;
-	struct iovec local = {&c, 1}, remote = {(void *)(uintptr_t)vaddr, 1};
+	uintptr_t ps = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t first = (uintptr_t)vaddr & ~(ps - 1), last = (uintptr_t)(vaddr + size - 1) & ~(ps - 1);
 
-	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != 1)
-		return 0;
-	remote.iov_base = (void *)(uintptr_t)(vaddr + size - 1);
-	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1;
+	return msync((void *)first, 1, MS_ASYNC) == 0 && msync((void *)last, 1, MS_ASYNC) == 0;
+}
+
+/* What pinning for DMA does to the pages: write-faults them in (a huge page leaves the pool). */
+static void pin(uint64_t vaddr, uint64_t size)
+{
+	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	for (uint64_t off = 0; off < size; off += ps) {
+		volatile char *p = (volatile char *)(uintptr_t)(vaddr + off);
+
+		*p = *p;
+	}
 }
 
 static long map_dma(struct vfio_iommu_type1_dma_map *m)
@@ -108,6 +119,7 @@ static long map_dma(struct vfio_iommu_type1_dma_map *m)
 		return -ENOMEM;
 	if (!readable(m->vaddr, m->size))
 		return -EFAULT;
+	pin(m->vaddr, m->size);
 	shim_vfio.maps[shim_vfio.nmaps].vaddr = m->vaddr;
 	shim_vfio.maps[shim_vfio.nmaps].iova = m->iova;
 	shim_vfio.maps[shim_vfio.nmaps].size = m->size;
