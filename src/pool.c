@@ -471,8 +471,9 @@ retry:
 	memset(m, 0, sizeof(*m));
 	if (cls >= 0 && bank < PLBUF_MAX_BANKS_POOL) {
 		err = slab_alloc(ctx, bank, cls, max_dev, cached, m);
-		/* A tight max_dev may leave no room for a whole slab, yet room for this buffer. */
-		if (err == -ENOMEM && max_dev != UINT64_MAX) {
+		/* A small bank (a 64 KiB u-dma-buf buffer) or a tight max_dev may leave no room for a
+		 * whole slab, yet room for this buffer. */
+		if (err == -ENOMEM) {
 			memset(m, 0, sizeof(*m));
 			m->size = size;
 			err = range_alloc(ctx, bank, size, align, max_dev, cached, &m->r, &m->off);
