@@ -1,5 +1,6 @@
 /* u-dma-buf: an ioctl or a mapping that fails while opening makes plbuf_open fail with a message
- * naming it and nothing left open; an ioctl that fails during a sync makes that flush or
+ * naming it and nothing left open (but ENOTTY, as a 32-bit program on a 64-bit kernel gets, makes
+ * plbuf use the attributes instead); an ioctl that fails during a sync makes that flush or
  * invalidate fail with a message naming it, and the next one works. */
 #include <sys/ioctl.h>
 
@@ -38,8 +39,23 @@ int main(void)
 	fx_udmabuf_default(&d, "udmabuf1", 2 << 20, 0x20200000);
 	CHECK(fx_udmabuf_add(&d) == 0);
 
-	fx_fail_ioctl(GET_DRV_INFO, ENOTTY, 1);
-	open_fails(__LINE__, ENOTTY, "U_DMA_BUF_IOCTL_GET_DRV_INFO");
+	fx_fail_ioctl(GET_DRV_INFO, EIO, 1);
+	open_fails(__LINE__, EIO, "U_DMA_BUF_IOCTL_GET_DRV_INFO");
+	/* ENOTTY (a 32-bit program on a 64-bit kernel: no compat_ioctl): the attributes serve. */
+	fx_fail_ioctl(0, ENOTTY, 1000);
+	plbuf_ctx *ctx = plbuf_open("udmabuf", "sync=driver");
+	struct plbuf_bank_info bi;
+
+	CHECK(ctx && plbuf_ctx_bank(ctx, 1, &bi) == 0 && bi.base == 0x20200000 && bi.size == 2 << 20);
+	int64_t shape[1] = {4096};
+	plbuf_buf *b = plbuf_allocate(ctx, 1, shape, "u1", NULL);
+
+	fx_udmabuf_clear_log();
+	CHECK(b && plbuf_flush(b) == 0);
+	CHECK(fx_udmabuf_nsyncs() == 1 && fx_udmabuf_sync_at(0)->via == FX_UDMABUF_SYSFS);
+	CHECK(plbuf_free(b) == 0);
+	plbuf_close(ctx);
+	fx_fail_ioctl(0, 0, 0);
 	fx_fail_ioctl(GET_DMA_ADDR, EIO, 1);
 	open_fails(__LINE__, EIO, "U_DMA_BUF_IOCTL_GET_DMA_ADDR on /dev/udmabuf0");
 	/* The second device's ioctl: the first device's mappings must go too. */
@@ -52,12 +68,9 @@ int main(void)
 	fx_fail_mmap_after(3, EAGAIN, 1); /* udmabuf1's O_SYNC mapping */
 	open_fails(__LINE__, EAGAIN, "/dev/udmabuf1");
 
-	plbuf_ctx *ctx = plbuf_open("udmabuf", "sync=driver");
-
+	ctx = plbuf_open("udmabuf", "sync=driver");
 	CHECK(ctx);
-	int64_t shape[1] = {4096};
-	plbuf_buf *b = plbuf_allocate(ctx, 1, shape, "u1", NULL);
-
+	b = plbuf_allocate(ctx, 1, shape, "u1", NULL);
 	CHECK(b);
 	fx_fail_ioctl(SET_SYNC_FOR_CPU, EFAULT, 1);
 	CHECK_ERR(plbuf_invalidate(b), EFAULT);

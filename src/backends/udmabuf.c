@@ -194,12 +194,19 @@ static int read_geometry(struct udev *d)
 	uint64_t v;
 	int err;
 
-	if (d->ioctl_version > 0) {
-		struct udmabuf_drv_info info;
+	struct udmabuf_drv_info info;
 
-		memset(&info, 0, sizeof(info));
-		if ((err = dev_ioctl(d, UDMABUF_GET_DRV_INFO, "U_DMA_BUF_IOCTL_GET_DRV_INFO", &info)) ||
-		    (err = dev_ioctl(d, UDMABUF_GET_DMA_ADDR, "U_DMA_BUF_IOCTL_GET_DMA_ADDR", &d->dma)) ||
+	memset(&info, 0, sizeof(info));
+	/* The driver has no compat_ioctl: a 32-bit program on a 64-bit kernel gets ENOTTY, and the
+	 * attributes serve it as they serve a driver built without ioctls. */
+	if (d->ioctl_version > 0 &&
+	    (err = dev_ioctl(d, UDMABUF_GET_DRV_INFO, "U_DMA_BUF_IOCTL_GET_DRV_INFO", &info)) < 0) {
+		if (err != -ENOTTY)
+			return err;
+		d->ioctl_version = 0;
+	}
+	if (d->ioctl_version > 0) {
+		if ((err = dev_ioctl(d, UDMABUF_GET_DMA_ADDR, "U_DMA_BUF_IOCTL_GET_DMA_ADDR", &d->dma)) ||
 		    (err = dev_ioctl(d, UDMABUF_GET_SIZE, "U_DMA_BUF_IOCTL_GET_SIZE", &d->size)))
 			return err;
 		if ((int)(info.flags & 0xff) != d->ioctl_version)
