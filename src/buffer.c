@@ -90,7 +90,10 @@ void plbuf__layout(struct plbuf_buf *b, uint64_t itemsize, char order)
 		}
 	}
 	b->nbytes = (uint64_t)st;
-	plbuf__span(b->ndim, b->shape, b->strides, itemsize, &b->span_lo, &b->span_hi);
+	/* Fresh strides are positive: the bytes are [0, nbytes) (none when a dimension is 0), which
+	 * is what plbuf__span would find, without another loop on the allocation path. */
+	b->span_lo = 0;
+	b->span_hi = st;
 }
 
 /* ---------------------------------------------------------------- dtypes, interned */
