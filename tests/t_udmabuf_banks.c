@@ -1,6 +1,6 @@
 /* u-dma-buf: every /dev/udmabufN is a bank with the driver's address, size and coherency;
  * buffers allocated by bank name lie inside their bank, never overlap, and their bytes are the
- * bank's bytes at (device address - base). */
+ * bank's bytes at (device address - base); closing leaves no descriptor or mapping. */
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -36,9 +36,12 @@ int main(void)
 	fx_udmabuf_default(&d2, "udmabuf10", 2 << 20, 0x812340000ull); /* above 32 bits */
 	CHECK(fx_udmabuf_add(&d2) == 0);
 
+	int fds = fx_open_fds();
 	plbuf_ctx *ctx = plbuf_open("udmabuf", NULL);
 	CHECK(ctx);
 	CHECK(plbuf_ctx_nbanks(ctx) == 3);
+	/* One descriptor per device, for its ioctls; a cached and an O_SYNC mapping each. */
+	CHECK(fx_open_fds() == fds + 3 && fx_mapped_files() == 6);
 	CHECK(plbuf_ctx_bank(ctx, 0, &bi) == 0);
 	CHECK(!strcmp(bi.name, "udmabuf0") && bi.base == 0x3f000000 && bi.size == (4 << 20) + 100 &&
 	      !bi.coherent);
@@ -89,5 +92,6 @@ int main(void)
 
 	CHECK_NULL_ERR(plbuf_allocate(ctx, 1, one, "u1", &o), ENOENT);
 	plbuf_close(ctx);
+	CHECK(fx_open_fds() == fds && fx_mapped_files() == 0);
 	return 0;
 }

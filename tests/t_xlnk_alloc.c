@@ -35,6 +35,7 @@ int main(void)
 
 	fx_xlnk_default(&X);
 	CHECK(fx_xlnk_setup(&X) == 0);
+	int fds = fx_open_fds();
 	plbuf_ctx *ctx = plbuf_open("xlnk", NULL);
 
 	CHECK(ctx);
@@ -82,7 +83,7 @@ int main(void)
 		CHECK(plbuf_free(b[i]) == 0);
 	plbuf_close(ctx);
 	CHECK(fx_xlnk_nbufs() == 0 && fx_xlnk_free_bytes() == X.cma_size);
-	CHECK(fx_xlnk_violations() == 0);
+	CHECK(fx_xlnk_violations() == 0 && fx_open_fds() == fds && fx_mapped_files() == 0);
 
 	/* coherent=1 (HPC/ACP ports): cached buffers need no maintenance. */
 	ctx = plbuf_open("xlnk", "coherent=1");

@@ -432,6 +432,20 @@ int fx_open_fds(void)
 	return n - 1; /* the directory's own descriptor */
 }
 
+int fx_mapped_files(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[PATH_MAX + 128];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += root[0] && strstr(line, root) != NULL;
+	fclose(f);
+	return n;
+}
+
 /* ---------------------------------------------------------------- privileges */
 
 int fx_run_unprivileged(int (*fn)(void *), void *arg)

@@ -71,6 +71,8 @@ long fx_real_write(int fd, const void *buf, size_t n);
 
 /* Number of open file descriptors of this process (to check that a failure leaked none). */
 int fx_open_fds(void);
+/* Number of this process's mappings of files under the fixture root (from /proc/self/maps). */
+int fx_mapped_files(void);
 
 /* Runs fn in a child process with the privileges of an ordinary user (uid/gid 65534 when the test
  * runs as root, unchanged otherwise), so that file permissions apply.  Returns fn's return value,
