@@ -175,8 +175,14 @@ static int uio_index(const char *dev)
 	int found = -1;
 	DIR *d;
 
-	if (strncmp(dev, "uio", 3) == 0 && dev[3] && strspn(dev + 3, "0123456789") == strlen(dev + 3))
+	if (strncmp(dev, "uio", 3) == 0 && dev[3] && strspn(dev + 3, "0123456789") == strlen(dev + 3)) {
+		/* A name may hold 28 digits, an int 9 safely (atoi of more wrapped to a negative
+		 * "error" with no message). */
+		if (strlen(dev + 3) > 9)
+			return plbuf__err(ENOENT, "reserved: there is no UIO device %s (ls /sys/class/uio "
+					  "lists them)", dev);
 		return atoi(dev + 3);
+	}
 	d = opendir(plbuf__path(path, sizeof(path), "/sys/class/uio"));
 	if (!d)
 		return plbuf__err(ENOENT, "reserved: no UIO device named %s: %s is missing (load the "
