@@ -42,9 +42,11 @@ int main(void)
 	CHECK(plbuf_ctx_nbanks(ctx) == 1 && plbuf_ctx_bank(ctx, 0, &bi) == 0);
 	CHECK(!strcmp(bi.name, "cma") && bi.size == X.cma_size && !bi.coherent);
 
+	int ids[8];
+
 	for (int i = 0; i < 8; i++) {
 		struct plbuf_alloc_opts o = {0};
-		int64_t shape[1] = {i == 6 ? 3 << 20 : 1000 + 100 * i};
+		int64_t shape[1] = {i == 6 ? 3 << 20 : i < 5 ? 1000 : 1500};
 
 		o.cacheable = i == 5 ? PLBUF_CACHEABLE_NO : PLBUF_CACHEABLE_DEFAULT;
 		o.alignment = i == 7 ? 4 << 20 : 0;
@@ -62,6 +64,7 @@ int main(void)
 		}
 		/* Cached buffers come from xlnk buffers allocated cacheable, and are mapped so. */
 		CHECK(fx_xlnk_mapping(plbuf_data(b[i]), &id) == (i == 5 ? 0 : 1) && id > 0);
+		ids[i] = id;
 		CHECK(plbuf_cacheable(b[i]) == (i != 5) && plbuf_coherent(b[i]) == (i == 5));
 		CHECK(b[i]->base->mem.device_mem == (i == 5));
 		if (i == 5) {
@@ -78,6 +81,10 @@ int main(void)
 	/* The five small cached buffers share one xlnk buffer; the uncached one, the 12 MiB one and
 	 * the aligned one have their own. */
 	printf("xlnk buffers: %d\n", fx_xlnk_nbufs());
+	for (int i = 1; i < 5; i++)
+		CHECK(ids[i] == ids[0]);
+	CHECK(ids[5] != ids[0] && ids[6] != ids[0] && ids[7] != ids[0] && ids[5] != ids[6] &&
+	      ids[5] != ids[7] && ids[6] != ids[7]);
 	CHECK(fx_xlnk_nbufs() == 4);
 	for (int i = 0; i < 8; i++)
 		CHECK(plbuf_free(b[i]) == 0);

@@ -78,6 +78,7 @@ _Static_assert(offsetof(union xlnk_args, allocbuf.cacheable) == 8 + sizeof(xlnk_
 	       offsetof(union xlnk_args, cachecontrol.action) == 4 + sizeof(xlnk_intptr),
 	       "xlnk argument layout");
 #define XLNK_MMAP_SHIFT 16   /* mmap offset of buffer id */
+#define XLNK_DRIVER_SYNC_CHUNK (256u << 10)
 #define XLNK_MAX_BUFFERS 4095
 
 struct xlnk {
@@ -366,6 +367,10 @@ static int xl_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 				 "give the device to a group with a udev rule)" : "");
 		goto fail;
 	}
+	/* CACHECTRL starts at its xlnk buffer's first byte: small pool chunks bound what the sync of
+	 * a small buffer at a chunk's end costs (and cost ids: 512 of them for 128 MiB of CMA). */
+	if (!x->by_va)
+		ctx->chunk_size = XLNK_DRIVER_SYNC_CHUNK;
 	x->cma_total = cma_total();
 	snprintf(b.name, sizeof(b.name), "cma");
 	b.size = x->cma_total;
