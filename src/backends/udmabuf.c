@@ -587,7 +587,7 @@ static void ud_info(struct plbuf_ctx *ctx, FILE *out)
 const struct plbuf_backend plbuf__backend_udmabuf = {
 	.name = "udmabuf",
 	.summary = "ikwzm's u-dma-buf driver: /dev/udmabufN buffers, one bank each",
-	.rank = 100,
+	.rank = 28,
 	.probe = ud_probe,
 	.open = ud_open,
 	.close = ud_close,
