@@ -154,8 +154,16 @@ struct job {
 	long iters;
 	int cpu, failed;
 	pthread_barrier_t *start;
-	uint64_t start_ns, end_ns;
+	uint64_t start_ns, end_ns, cpu_ns;
 };
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void *worker(void *arg)
 {
@@ -166,6 +174,7 @@ static void *worker(void *arg)
 		rte_free(rte_malloc(NULL, 64, 64));
 	pthread_barrier_wait(j->start);
 	j->start_ns = bench_mono_ns();
+	j->cpu_ns = thread_cpu_ns();
 	for (long i = 0; i < j->iters; i++) {
 		void *p = rte_malloc(NULL, 64, 64);
 
@@ -177,6 +186,7 @@ static void *worker(void *arg)
 		rte_free(p);
 	}
 	j->end_ns = bench_mono_ns();
+	j->cpu_ns = thread_cpu_ns() - j->cpu_ns;
 	return NULL;
 }
 
@@ -186,19 +196,19 @@ static void threads(void)
 	long iters = bench_smoke ? 100 : 300000;
 
 	for (int n = 1; n <= 2; n++) {
-		double v[16], mean = 0;
+		double v[16], w[16], mean = 0, wmean = 0;
 		int k = 0;
 
 		for (int r = 0; r < reps; r++) {
 			pthread_t t[2];
 			struct job j[2];
 			pthread_barrier_t start;
-			uint64_t t0 = UINT64_MAX, end = 0;
+			uint64_t t0 = UINT64_MAX, end = 0, cpu = 0;
 			int failed = 0;
 
 			pthread_barrier_init(&start, NULL, (unsigned)n);
 			for (int i = 0; i < n; i++) {
-				j[i] = (struct job){iters, i, 0, &start, 0, 0};
+				j[i] = (struct job){iters, i, 0, &start, 0, 0, 0};
 				pthread_create(&t[i], NULL, worker, &j[i]);
 			}
 			for (int i = 0; i < n; i++) {
@@ -208,18 +218,24 @@ static void threads(void)
 					t0 = j[i].start_ns;
 				if (j[i].end_ns > end)
 					end = j[i].end_ns;
+				cpu += j[i].cpu_ns;
 			}
 			pthread_barrier_destroy(&start);
 			if (failed) {
 				printf("# dpdk-malloc: %d threads: rte_malloc failed\n", n);
 				return;
 			}
+			w[k] = (double)n * (double)iters / ((double)cpu / 1e3);
+			wmean += w[k];
 			v[k] = (double)n * (double)iters / ((double)(end - t0) / 1e3);
 			mean += v[k++];
 		}
 		qsort(v, (size_t)k, sizeof(v[0]), bench_cmp_double);
+		qsort(w, (size_t)k, sizeof(w[0]), bench_cmp_double);
 		bench_row("threads", "dpdk-malloc", "alloc+free", 64, "warm", n, (size_t)k, v[k / 2],
 			  v[0], mean / k, "Mops/s");
+		bench_row("threads", "dpdk-malloc", "alloc+free per CPU", 64, "warm", n, (size_t)k,
+			  w[k / 2], w[0], wmean / k, "Mops/s");
 	}
 }
 

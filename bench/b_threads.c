@@ -5,7 +5,9 @@
  *   b_threads [--smoke] [--contenders plbuf-sim,plbuf-hugepage,glibc]
  *
  * Rows: unit Mops/s (allocate+free pairs per second, all threads together); p50 is the median of
- * the repetitions, p99 the slowest one, mean their mean.
+ * the repetitions, p99 the slowest one, mean their mean.  op "alloc+free per CPU" divides by the
+ * CPU time the threads were given instead of the wall-clock time: on a machine that other work
+ * keeps busy, it tells contention inside the allocator (a drop) from CPUs taken by others (none).
  */
 #include <pthread.h>
 
@@ -22,8 +24,16 @@ struct job {
 	long iters;
 	int cpu, failed;
 	pthread_barrier_t *start;
-	uint64_t start_ns, end_ns;
+	uint64_t start_ns, end_ns, cpu_ns;
 };
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void *worker(void *arg)
 {
@@ -44,6 +54,7 @@ static void *worker(void *arg)
 	}
 	pthread_barrier_wait(j->start);
 	j->start_ns = bench_mono_ns();
+	j->cpu_ns = thread_cpu_ns();
 	for (long i = 0; i < j->iters; i++) {
 		if (j->c == GLIBC) {
 			void *p = malloc(j->size);
@@ -62,20 +73,23 @@ static void *worker(void *arg)
 		}
 	}
 	j->end_ns = bench_mono_ns();
+	j->cpu_ns = thread_cpu_ns() - j->cpu_ns;
 	return NULL;
 }
 
-/* One repetition with n threads: pairs per microsecond, all threads together. */
-static double rep(enum contender c, plbuf_ctx *ctx, uint64_t size, int n, long iters)
+/* One repetition with n threads: pairs per microsecond, all threads together, of wall-clock time
+ * (returned) and of CPU time (*per_cpu). */
+static double rep(enum contender c, plbuf_ctx *ctx, uint64_t size, int n, long iters,
+		  double *per_cpu)
 {
 	pthread_t t[2];
 	struct job j[2];
 	pthread_barrier_t start;
-	uint64_t t0 = UINT64_MAX, end = 0;
+	uint64_t t0 = UINT64_MAX, end = 0, cpu = 0;
 
 	pthread_barrier_init(&start, NULL, (unsigned)n + 1);
 	for (int i = 0; i < n; i++) {
-		j[i] = (struct job){c, ctx, size, iters, i, 0, &start, 0, 0};
+		j[i] = (struct job){c, ctx, size, iters, i, 0, &start, 0, 0, 0};
 		pthread_create(&t[i], NULL, worker, &j[i]);
 	}
 	pthread_barrier_wait(&start);
@@ -84,6 +98,7 @@ static double rep(enum contender c, plbuf_ctx *ctx, uint64_t size, int n, long i
 		pthread_join(t[i], NULL);
 		if (j[i].start_ns < t0)
 			t0 = j[i].start_ns;
+		cpu += j[i].cpu_ns;
 		if (j[i].failed)
 			end = UINT64_MAX;
 		else if (end != UINT64_MAX && j[i].end_ns > end)
@@ -92,6 +107,7 @@ static double rep(enum contender c, plbuf_ctx *ctx, uint64_t size, int n, long i
 	pthread_barrier_destroy(&start);
 	if (end == UINT64_MAX)
 		return -1;
+	*per_cpu = (double)n * (double)iters / ((double)cpu / 1e3);
 	return (double)n * (double)iters / ((double)(end - t0) / 1e3);
 }
 
@@ -130,25 +146,29 @@ int main(int argc, char **argv)
 		}
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
 			for (int n = 1; n <= 2; n++) {
-				double v[16], mean = 0;
+				double v[16], w[16], mean = 0, wmean = 0;
 				int k = 0;
 
 				for (int r = 0; r < reps; r++) {
-					double x = rep(c, ctx, sizes[s], n, iters);
+					double x = rep(c, ctx, sizes[s], n, iters, &w[k]);
 
 					if (x < 0) {
 						printf("# %s: %d threads failed: %s\n", names[c], n,
 						       plbuf_errmsg());
 						break;
 					}
-					v[k++] = x;
+					v[k] = x;
 					mean += x;
+					wmean += w[k++];
 				}
 				if (!k)
 					continue;
 				qsort(v, (size_t)k, sizeof(v[0]), bench_cmp_double);
+				qsort(w, (size_t)k, sizeof(w[0]), bench_cmp_double);
 				bench_row("threads", names[c], "alloc+free", sizes[s], "warm", n,
 					  (size_t)k, v[k / 2], v[0], mean / k, "Mops/s");
+				bench_row("threads", names[c], "alloc+free per CPU", sizes[s], "warm",
+					  n, (size_t)k, w[k / 2], w[0], wmean / k, "Mops/s");
 			}
 		plbuf_close(ctx);
 	}

@@ -4,6 +4,14 @@
 # sync_<series>.dat ("size GB/s").
 
 set terminal pngcairo size 900,560 font "DejaVu Sans,10"
+# One colour per contender, in bench/report.py's order: plbuf-sim, plbuf-hugepage, dpdk-malloc,
+# dpdk-memzone, glibc, kernel.
+set linetype 1 lc rgb "#7b2cbf"
+set linetype 2 lc rgb "#1b9e3a"
+set linetype 3 lc rgb "#1f77b4"
+set linetype 4 lc rgb "#ff7f0e"
+set linetype 5 lc rgb "#8c564b"
+set linetype 6 lc rgb "#222222"
 set logscale xy
 set grid xtics ytics mytics lc rgb "#dddddd"
 set key outside right top
