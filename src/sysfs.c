@@ -57,7 +57,8 @@ int plbuf__read_attr_u64(const char *path, uint64_t *out)
 	errno = 0;
 	unsigned long long v = strtoull(buf, &end, 0);
 
-	if (n == 0 || errno || *end || buf[0] == '-')
+	/* strtoull takes " -1" (and "+1") too: a number starts with a digit. */
+	if (n == 0 || errno || *end || buf[0] < '0' || buf[0] > '9')
 		return plbuf__err(EINVAL, "%s%s holds \"%s\", not a number",
 				  getenv("PLBUF_ROOT") ? getenv("PLBUF_ROOT") : "", path, buf);
 	*out = v;
