@@ -9,6 +9,14 @@ CC      ?= cc
 AR      ?= ar
 # SAN=1: AddressSanitizer + UBSan build (make check does one in build/asan).
 SAN     ?=
+# FAULT=1: the system-call door (src/sys.h) asks tests/lib/fault.c first; only the fault tests'
+# own build has it (tests/suites/fault.sh), never a library that is installed.
+# TSAN=1: ThreadSanitizer (tests/suites/tsan.sh).  FUZZ=1 with CC=clang: libFuzzer coverage
+# (make fuzz, tests/suites/fuzz.sh).
+FAULT   ?=
+TSAN    ?=
+FUZZ    ?=
+FUZZ_SECONDS ?= 300
 # CI sets CI=true: warnings are errors there.
 WERROR  ?= $(if $(CI),-Werror,)
 
@@ -43,6 +51,16 @@ ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
 endif
+ifeq ($(FAULT),1)
+CPPFLAGS += -DPLBUF_FAULT_INJECTION
+endif
+ifeq ($(TSAN),1)
+CFLAGS   += -fsanitize=thread
+LDFLAGS  += -fsanitize=thread
+endif
+ifeq ($(FUZZ),1)
+CFLAGS   += -fsanitize=fuzzer-no-link
+endif
 ifeq ($(HAVE_XRT),1)
 CPPFLAGS += -DPLBUF_HAVE_XRT -I/usr/include/xrt
 XRT_LIBS := -lxrt_coreutil -lxrt_core
@@ -54,6 +72,9 @@ LIB_SRC  := $(filter-out src/backends/xrt.c,$(LIB_SRC))
 endif
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/t_*.c))
+ifneq ($(FAULT),1)
+TEST_SRC := $(filter-out tests/t_fault_%,$(TEST_SRC))
+endif
 TEST_LIB_SRC := $(sort $(wildcard tests/lib/*.c))
 BENCH_SRC := $(sort $(wildcard bench/b_*.c))
 
@@ -62,11 +83,6 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_LIB_OBJ := $(TEST_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
-# bench/b_dpdk compares with DPDK (Debian's libdpdk-dev); never in cross builds, as for XRT.
-HAVE_DPDK ?= $(if $(filter $(TARGET_ARCH_NAME),$(shell uname -m)),$(shell pkg-config --exists libdpdk 2>/dev/null && echo 1))
-ifneq ($(HAVE_DPDK),1)
-BENCHES  := $(filter-out $(BUILD)/bench/b_dpdk,$(BENCHES))
-endif
 
 SONAME   := libplbuf.so.$(SOMAJOR)
 SHLIB    := $(BUILD)/libplbuf.so.$(VERSION)
@@ -97,22 +113,31 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJ) $(STLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJ) $(STLIB) $(LDLIBS) $(XRT_LIBS)
 
-$(BUILD)/bench/%: bench/%.c bench/bench.h $(STLIB)
+$(BUILD)/bench/%: bench/%.c $(STLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(STLIB) $(LDLIBS) $(XRT_LIBS)
 
-# DPDK's own program does not link plbuf: one EAL per process, nothing else in it.
-$(BUILD)/bench/b_dpdk: bench/b_dpdk.c bench/bench.h
+# libFuzzer targets (tests/fuzz/): `make fuzz` builds them in $(BUILD)/fuzz with clang and runs each
+# for FUZZ_SECONDS; make check runs them for 60 s each (tests/suites/fuzz.sh).
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fz_*.c))
+FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/obj/tests/lib/fault.o $(STLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -Isrc,$(CPPFLAGS)) $(CFLAGS) -Wno-shadow $(shell pkg-config --cflags libdpdk) \
-	    $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libdpdk) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+	    $(BUILD)/obj/tests/lib/fault.o $(STLIB) $(LDLIBS) $(XRT_LIBS)
 
-# `make bench` builds bench/ and runs it all (as root: it reserves hugepages for the run);
-# `make bench-programs` only builds (tests/suites/bench_smoke.sh runs each once on tiny sizes).
-bench-programs: $(BENCHES)
+fuzzers: $(FUZZERS)
 
-bench: all $(BENCHES)
-	bench/run.sh $(BUILD)
+fuzz:
+	PLBUF_TEST_BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/suites/fuzz.sh
+
+# Every test program of the normal build under valgrind memcheck (tests/valgrind.sh says which
+# are left out and why).
+check-valgrind: all
+	tests/valgrind.sh $(BUILD)
+
+.PHONY: fuzz fuzzers check-valgrind
 
 demo: all
 	$(BUILD)/plbuf demo
@@ -121,7 +146,7 @@ demo: all
 # the sanitizer build, and runs every test suite.  The runner's last line is `N passed, N failed`.
 check:
 	tests/deps.sh
-	$(MAKE) all bench-programs
+	$(MAKE) all
 	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
 	tests/run.sh $(BUILD) $(BUILD)/asan
 
@@ -141,5 +166,5 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all demo check install clean bench bench-programs
+.PHONY: all demo check install clean
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d)
