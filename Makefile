@@ -83,6 +83,11 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_LIB_OBJ := $(TEST_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+# bench/b_dpdk compares with DPDK (Debian's libdpdk-dev); never in cross builds, as for XRT.
+HAVE_DPDK ?= $(if $(filter $(TARGET_ARCH_NAME),$(shell uname -m)),$(shell pkg-config --exists libdpdk 2>/dev/null && echo 1))
+ifneq ($(HAVE_DPDK),1)
+BENCHES  := $(filter-out $(BUILD)/bench/b_dpdk,$(BENCHES))
+endif
 
 SONAME   := libplbuf.so.$(SOMAJOR)
 SHLIB    := $(BUILD)/libplbuf.so.$(VERSION)
@@ -113,9 +118,22 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJ) $(STLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB_OBJ) $(STLIB) $(LDLIBS) $(XRT_LIBS)
 
-$(BUILD)/bench/%: bench/%.c $(STLIB)
+$(BUILD)/bench/%: bench/%.c bench/bench.h $(STLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(STLIB) $(LDLIBS) $(XRT_LIBS)
+
+# DPDK's own program does not link plbuf: one EAL per process, nothing else in it.
+$(BUILD)/bench/b_dpdk: bench/b_dpdk.c bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Isrc,$(CPPFLAGS)) $(CFLAGS) -Wno-shadow $(shell pkg-config --cflags libdpdk) \
+	    $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libdpdk) $(LDLIBS)
+
+# `make bench` builds bench/ and runs it all (as root: it reserves hugepages for the run);
+# `make bench-programs` only builds (tests/suites/bench_smoke.sh runs each once on tiny sizes).
+bench-programs: $(BENCHES)
+
+bench: all $(BENCHES)
+	bench/run.sh $(BUILD)
 
 # libFuzzer targets (tests/fuzz/): `make fuzz` builds them in $(BUILD)/fuzz with clang and runs each
 # for FUZZ_SECONDS; make check runs them for 60 s each (tests/suites/fuzz.sh).
@@ -146,7 +164,7 @@ demo: all
 # the sanitizer build, and runs every test suite.  The runner's last line is `N passed, N failed`.
 check:
 	tests/deps.sh
-	$(MAKE) all
+	$(MAKE) all bench-programs
 	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
 	tests/run.sh $(BUILD) $(BUILD)/asan
 
@@ -166,5 +184,5 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all demo check install clean
+.PHONY: all demo check install clean bench bench-programs
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d)
