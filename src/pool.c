@@ -252,6 +252,12 @@ static struct plbuf_slab *slab_new(struct plbuf_ctx *ctx, int bank, int cached, 
 
 	if (bytes < 16ull * slot)
 		bytes = 16ull * slot;
+	/* No slab above 1/16 of a fixed bank: 256 KiB slabs let five live buffers of five sizes
+	 * fill a 1 MiB bank.  Such a class takes exact ranges instead (plbuf__pool_alloc). */
+	if (ctx->banks[bank].fixed && bytes > ctx->banks[bank].size / 16) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	plbuf__err(0, "%s", ""); /* so that describe_failure() can tell whether a backend spoke */
 	s = calloc(1, sizeof(*s));
 	if (s)
