@@ -9,9 +9,11 @@
 #ifndef PLBUF_SYS_H
 #define PLBUF_SYS_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -40,6 +42,19 @@ static inline int plbuf__sys_open(const char *path, int flags, mode_t mode)
 {
 	PLBUF__FAULT(PLBUF_SYS_OPEN, -1);
 	return open(path, flags | O_CLOEXEC, mode);
+}
+
+/* Opening a directory (a sysfs class) or a text file (/proc/meminfo, /proc/iomem) is an open too. */
+static inline FILE *plbuf__sys_fopen(const char *path, const char *mode)
+{
+	PLBUF__FAULT(PLBUF_SYS_OPEN, NULL);
+	return fopen(path, mode);
+}
+
+static inline DIR *plbuf__sys_opendir(const char *path)
+{
+	PLBUF__FAULT(PLBUF_SYS_OPEN, NULL);
+	return opendir(path);
 }
 
 static inline void *plbuf__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
