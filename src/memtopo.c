@@ -16,6 +16,7 @@
 
 #include "internal.h"
 #include "memtopo.h"
+#include "sys.h"
 
 #define MEMDATA_OFF 8
 #define MEMDATA_SIZE 40
@@ -114,7 +115,7 @@ int plbuf__memtopo_read_file(const char *path, void **data, size_t *len)
 
 	if (!buf)
 		return plbuf__err(ENOMEM, "out of process memory");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = plbuf__sys_open(path, O_RDONLY, 0);
 	if (fd < 0) {
 		err = errno;
 		free(buf);
@@ -136,7 +137,7 @@ int plbuf__memtopo_read_file(const char *path, void **data, size_t *len)
 			buf = nb;
 			cap *= 2;
 		}
-		r = read(fd, buf + n, cap - n);
+		r = plbuf__sys_pread(fd, buf + n, cap - n, (off_t)n);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;

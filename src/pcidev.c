@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "internal.h"
 #include "pcidev.h"
+#include "sys.h"
 
 /* "0000:00:03.0" or "00:03.0", any case, into the canonical form sysfs uses. */
 int plbuf__pci_addr_parse(const char *in, char *out, size_t len)
@@ -94,7 +95,7 @@ void plbuf__iommu_group_devices(int groupno, char *buf, size_t len)
 
 	buf[0] = 0;
 	snprintf(rel, sizeof(rel), "/sys/kernel/iommu_groups/%d/devices", groupno);
-	d = opendir(plbuf__path(path, sizeof(path), rel));
+	d = plbuf__sys_opendir(plbuf__path(path, sizeof(path), rel));
 	if (!d)
 		return;
 	while ((e = readdir(d)) != NULL && off + 1 < len) {

@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "internal.h"
 #include "physmem.h"
+#include "sys.h"
 
 static int parse_hex(const char *s, const char **end, uint64_t *out)
 {
@@ -59,7 +60,7 @@ int plbuf__iomem_check(const char *path, uint64_t start, uint64_t size, const ch
 	struct plbuf_iomem_entry e;
 	uint64_t last = start + size - 1;
 	int nonzero = 0, err = 0;
-	FILE *f = fopen(plbuf__path(full, sizeof(full), path), "re");
+	FILE *f = plbuf__sys_fopen(plbuf__path(full, sizeof(full), path), "re");
 
 	if (!f)
 		return plbuf__err(errno, "%s: cannot read %s to check that the region is not System RAM: "
@@ -183,7 +184,7 @@ static int uio_index(const char *dev)
 					  "lists them)", dev);
 		return atoi(dev + 3);
 	}
-	d = opendir(plbuf__path(path, sizeof(path), "/sys/class/uio"));
+	d = plbuf__sys_opendir(plbuf__path(path, sizeof(path), "/sys/class/uio"));
 	if (!d)
 		return plbuf__err(ENOENT, "reserved: no UIO device named %s: %s is missing (load the "
 				  "UIO driver: uio_pdrv_genirq with a device-tree node, or uio_dmem_genirq)",

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "sim_format.h"
+#include "sys.h"
 
 struct plbuf_sim_dev {
 	void *file;
@@ -31,7 +32,7 @@ PLBUF_EXPORT plbuf_sim_dev *plbuf_sim_attach(const char *name)
 	if (!name || !*name)
 		return plbuf__errp(EINVAL, "sim attach: no name given (plbuf_sim_name() of the context)");
 	snprintf(path, sizeof(path), "/%s", name[0] == '/' ? name + 1 : name);
-	fd = shm_open(path, O_RDWR | O_CLOEXEC, 0);
+	fd = plbuf__sys_shm_open(path, O_RDWR, 0);
 	if (fd < 0)
 		return plbuf__errp(errno, "sim attach: cannot open /dev/shm%s: %s", path,
 				   strerror(errno));
@@ -45,7 +46,7 @@ PLBUF_EXPORT plbuf_sim_dev *plbuf_sim_attach(const char *name)
 		return plbuf__errp(ENOMEM, "out of process memory");
 	}
 	d->size = (uint64_t)st.st_size;
-	d->file = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	d->file = plbuf__sys_mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (d->file == MAP_FAILED) {
 		free(d);

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "backend.h"
+#include "sys.h"
 
 const char *plbuf__path(char *buf, size_t len, const char *path)
 {
@@ -30,10 +31,10 @@ int plbuf__read_attr(const char *path, char *buf, size_t len)
 	int fd;
 
 	plbuf__path(full, sizeof(full), path);
-	fd = open(full, O_RDONLY | O_CLOEXEC);
+	fd = plbuf__sys_open(full, O_RDONLY, 0);
 	if (fd < 0)
 		return plbuf__err(errno, "cannot open %s: %s", full, strerror(errno));
-	n = read(fd, buf, len - 1);
+	n = plbuf__sys_pread(fd, buf, len - 1, 0);
 	if (n < 0) {
 		int e = errno;
 
