@@ -95,7 +95,7 @@ static int hp_sizes(uint64_t *sizes, int max)
 	struct dirent *e;
 	unsigned long long kb;
 	int n = 0;
-	DIR *d = opendir(plbuf__path(path, sizeof(path), HP_SYS));
+	DIR *d = plbuf__sys_opendir(plbuf__path(path, sizeof(path), HP_SYS));
 
 	if (!d)
 		return 0;
@@ -118,7 +118,7 @@ static uint64_t hp_default_size(void)
 {
 	char path[4096], line[128];
 	unsigned long long kb = 0;
-	FILE *f = fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
+	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
 
 	if (!f)
 		return 0;
