@@ -430,7 +430,7 @@ static int ud_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t 
 static int ud_probe(char *why, size_t len)
 {
 	char full[4096];
-	DIR *dir = opendir(plbuf__path(full, sizeof(full), CLASS));
+	DIR *dir = plbuf__sys_opendir(plbuf__path(full, sizeof(full), CLASS));
 	struct dirent *e;
 	int n = 0;
 
@@ -489,7 +489,7 @@ static int list_devices(struct udmabuf *u, const char *devices)
 						  u->d[i].name, attr_path(rel, sizeof(rel), &u->d[i], ""));
 		return 0;
 	}
-	if (!(dir = opendir(plbuf__path(full, sizeof(full), CLASS))))
+	if (!(dir = plbuf__sys_opendir(plbuf__path(full, sizeof(full), CLASS))))
 		return plbuf__err(errno == ENOENT ? ENODEV : errno, "u-dma-buf: cannot read %s: %s "
 				  "(load the driver, e.g. modprobe u-dma-buf udmabuf0=0x1000000, or "
 				  "declare a buffer in the device tree)", full, strerror(errno));
