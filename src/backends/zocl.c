@@ -127,7 +127,7 @@ static int list_nodes(char names[][32], int max)
 	char dir[4096];
 	char *sorted[ZOCL_MAX_NODES], tmp[ZOCL_MAX_NODES][32];
 	struct dirent *e;
-	DIR *d = opendir(plbuf__path(dir, sizeof(dir), "/dev/dri"));
+	DIR *d = plbuf__sys_opendir(plbuf__path(dir, sizeof(dir), "/dev/dri"));
 	int n = 0;
 
 	if (!d)
@@ -385,7 +385,7 @@ static uint64_t cma_free(void)
 {
 	char path[4096], line[128];
 	unsigned long long kib = 0;
-	FILE *f = fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
+	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
 
 	if (!f)
 		return 0;
