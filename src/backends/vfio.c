@@ -464,7 +464,7 @@ static int vfio_bank_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, ui
 	struct vfio *v = ctx->priv;
 	char path[4096], line[128];
 	unsigned long long kb;
-	FILE *f = fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
+	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
 
 	plbuf__iova_stats(&v->iova, UINT64_MAX, free_b, largest);
 	while (f && fgets(line, sizeof(line), f))
