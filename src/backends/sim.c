@@ -79,7 +79,7 @@ static void track(struct sim *s, int add)
 /* Removes /dev/shm/plbuf-sim-<pid>-<n> files of this user whose process is gone. */
 static void reap_stale(void)
 {
-	DIR *d = opendir("/dev/shm");
+	DIR *d = plbuf__sys_opendir("/dev/shm");
 	struct dirent *e;
 
 	if (!d)
