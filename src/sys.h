@@ -20,7 +20,8 @@
 
 enum plbuf_sys_call {
 	PLBUF_SYS_OPEN, PLBUF_SYS_MMAP, PLBUF_SYS_IOCTL, PLBUF_SYS_READ, PLBUF_SYS_WRITE,
-	PLBUF_SYS_FTRUNCATE, PLBUF_SYS_SHM_OPEN, PLBUF_SYS_MLOCK, PLBUF_SYS_NCALLS
+	PLBUF_SYS_FTRUNCATE, PLBUF_SYS_SHM_OPEN, PLBUF_SYS_MLOCK, PLBUF_SYS_FALLOCATE,
+	PLBUF_SYS_NCALLS
 };
 
 #ifdef PLBUF_FAULT_INJECTION
@@ -55,6 +56,19 @@ static inline DIR *plbuf__sys_opendir(const char *path)
 {
 	PLBUF__FAULT(PLBUF_SYS_OPEN, NULL);
 	return opendir(path);
+}
+
+/* memfd_create makes a descriptor: an open for the fault tests. */
+static inline int plbuf__sys_memfd_create(const char *name, unsigned flags)
+{
+	PLBUF__FAULT(PLBUF_SYS_OPEN, -1);
+	return memfd_create(name, flags | MFD_CLOEXEC);
+}
+
+static inline int plbuf__sys_fallocate(int fd, int mode, off_t off, off_t len)
+{
+	PLBUF__FAULT(PLBUF_SYS_FALLOCATE, -1);
+	return fallocate(fd, mode, off, len);
 }
 
 static inline void *plbuf__sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
