@@ -409,7 +409,7 @@ static int release_rest(struct search *s, size_t first, size_t n)
 		munmap(s->batch[i].va, s->batch[i].npages * s->pgsz);
 	s->nbatches = 0;
 	for (size_t i = 0; i < s->mapped; i++)
-		if (!keep[i] && fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		if (!keep[i] && plbuf__sys_fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 					  (off_t)(i * s->pgsz), (off_t)s->pgsz) < 0) {
 			int e = errno;
 
@@ -438,8 +438,8 @@ static int find_and_map(struct plbuf_ctx *ctx, uint64_t P, size_t n, uint64_t al
 	s.pm = plbuf__sys_open(plbuf__path(path, sizeof(path), "/proc/self/pagemap"), O_RDONLY, 0);
 	if (s.pm < 0)
 		return plbuf__err(errno, "hugepage: cannot open %s: %s", path, strerror(errno));
-	s.fd = memfd_create("plbuf-hugepage", MFD_CLOEXEC | MFD_HUGETLB |
-			    ((unsigned)shift << MFD_HUGE_SHIFT));
+	s.fd = plbuf__sys_memfd_create("plbuf-hugepage", MFD_HUGETLB |
+				       ((unsigned)shift << MFD_HUGE_SHIFT));
 	if (s.fd < 0) {
 		err = plbuf__err(errno, "hugepage: memfd_create(MFD_HUGETLB) of %llu-byte pages: %s",
 				 (unsigned long long)P, strerror(errno));
