@@ -1,6 +1,7 @@
 /* The sim memory file: created 0600, owned by the user, removed by plbuf_close(), removed at exit
  * for contexts never closed (the default one), and reaped when its process was killed. */
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@ int main(void)
 	CHECK(pipe(fds) == 0);
 	pid_t pid = fork();
 	if (pid == 0) {
+		setenv("PLBUF_BACKEND", "sim", 1); /* not hugepage, should the host have free pages */
 		plbuf_ctx *c = plbuf_default();
 		dprintf(fds[1], "%s\n", c ? plbuf_sim_name(c) : "none");
 		exit(0);
