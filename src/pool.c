@@ -438,13 +438,22 @@ static int range_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t 
 
 /* Says why an allocation failed when the backend has not already said it; returns -errno. */
 static int describe_failure(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t max_dev,
-			    int err)
+			    int cached, int err)
 {
 	uint64_t free_b = 0, largest = 0;
 	const struct plbuf_bank *b = &ctx->banks[bank];
+	int serves = 0;
 
 	if (plbuf_errmsg()[0])
 		return err; /* the backend already said which limit it hit */
+	/* A fixed bank mapped one way only (a u-dma-buf the driver maps non-cacheable) is not full:
+	 * it never has memory of the other kind. */
+	for (const struct plbuf_region *r = ctx->pool.regions[bank]; r && b->fixed; r = r->next)
+		serves |= region_serves(r, cached);
+	if (b->fixed && !serves)
+		return plbuf__err(EOPNOTSUPP, "%s bank %s has no %s mapping: ask for cacheable=%s or "
+				  "the default (`plbuf info` shows each bank's mappings)", ctx->be->name,
+				  b->name, cached ? "cached" : "uncached", cached ? "no" : "yes");
 	plbuf__pool_stats(ctx, bank, &free_b, &largest);
 	if (max_dev != UINT64_MAX && b->base + size - 1 > max_dev) {
 		return plbuf__err(ERANGE, "%s bank %s: %llu bytes cannot lie below "
@@ -494,7 +503,7 @@ retry:
 		goto retry;
 	}
 	if (err)
-		return describe_failure(ctx, bank, size, max_dev, err);
+		return describe_failure(ctx, bank, size, max_dev, cached, err);
 	struct plbuf_chunk *c = &m->r->c;
 	int really_cached = cached && (c->flags & PLBUF_CHUNK_CACHED);
 	char *base = (char *)(really_cached || !c->va_uc ? c->va : c->va_uc);
