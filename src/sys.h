@@ -27,6 +27,9 @@ enum plbuf_sys_call {
 #ifdef PLBUF_FAULT_INJECTION
 /* Returns 0 to let the call through, or an errno to fail it with (tests/lib/fault.c sets it). */
 int plbuf__fault(enum plbuf_sys_call call);
+/* The request of the ioctl being asked about: a test tells a failed release (GEM_CLOSE, FREEBUF,
+ * UNMAP_DMA), whose object the kernel keeps, from the others. */
+extern unsigned long plbuf__fault_ioctl;
 #define PLBUF__FAULT(call, failval)                                                            \
 	do {                                                                                   \
 		int e_ = plbuf__fault(call);                                                   \
@@ -79,6 +82,9 @@ static inline void *plbuf__sys_mmap(void *addr, size_t len, int prot, int flags,
 
 static inline int plbuf__sys_ioctl(int fd, unsigned long req, void *arg)
 {
+#ifdef PLBUF_FAULT_INJECTION
+	plbuf__fault_ioctl = req;
+#endif
 	PLBUF__FAULT(PLBUF_SYS_IOCTL, -1);
 	return ioctl(fd, req, arg);
 }
