@@ -5,16 +5,17 @@
  * its own directory) asks plbuf__fault() before every call of src/sys.h's door; tests/lib/fault.c
  * defines it here, with counters and one armed fault.  In an ordinary build nothing calls it.
  *
- * fault_loop() is the method: run an operation with call k failing, for k = 1, 2, ... until the
- * operation succeeds without reaching call k; after each failure check that the error is clean (a
- * negative errno and a message), that no descriptor or mapping of the backend was left behind, and
- * that the context still works.  Leaked heap memory is LeakSanitizer's (the suite builds with
- * SAN=1) and is reported at exit.
+ * fault_run() is the method: run a whole life of a context (open, allocate, sync, free, close)
+ * with call k failing, for k = 1, 2, ... until a life passes without reaching call k; at each
+ * failure check that the error is clean (a negative errno and a message) and that the context
+ * still works, and after each life that no descriptor, mapping or driver object was left behind.
+ * Leaked heap memory is LeakSanitizer's (the suite builds with SAN=1), reported at exit.
  */
 #ifndef PLBUF_TEST_FAULT_H
 #define PLBUF_TEST_FAULT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sys.h"
 
@@ -31,6 +32,8 @@ long fault_calls(int kind);
 long fault_fired(void);
 int fault_last_kind(void);
 int fault_last_err(void);
+/* The request of the last ioctl failed (0 when it was not an ioctl), kept until the next run. */
+unsigned long fault_last_ioctl(void);
 const char *fault_kind_name(int kind);
 
 /* What a failure must leave as it found: open descriptors and the mappings of files the backend
@@ -38,19 +41,42 @@ const char *fault_kind_name(int kind);
 struct fault_state {
 	int fds;
 	int file_maps;
-	long anon_kib;
 };
 void fault_snapshot(struct fault_state *s);
-/* Empty when after equals before; else says what differs. */
+/* 0 when after equals before; else 1 and why says what differs. */
 int fault_compare(const struct fault_state *before, const struct fault_state *after, char *why,
 		  size_t len);
 
-/* The loop described at the top.  op returns 0 or a negative errno (and must release what it made
- * when it succeeds, so that the state is the same as before it); works(arg) checks that the
- * context still serves (returns 0, or prints why and returns -1); either may be NULL.  kind limits
- * the faults to one kind of call (FAULT_ANY for all).  Returns the number of failed runs (the
- * calls the operation makes), or -1 after printing what went wrong. */
-int fault_loop(const char *what, int kind, int (*op)(void *), int (*works)(void *), void *arg);
+/* A whole life of a context, which the fault loop runs again and again: open, allocate each
+ * buffer of the list, write it, flush, invalidate, take a view of it and flush that, free all,
+ * close.  A step that fails must fail cleanly (a negative errno and a message); the context
+ * must then still serve (a new small buffer is allocated, written, flushed and freed), and the
+ * life goes on to the next step. */
+struct fault_buf {
+	int64_t n;            /* bytes (dtype u1) */
+	int cacheable;        /* enum plbuf_cacheable */
+	uint64_t align;
+	const char *bank;
+	uint64_t max_dev;
+};
+struct fault_plan {
+	const char *backend, *options;
+	const struct fault_buf *bufs;
+	int nbufs;
+	/* Called before each life, outside the snapshots: puts a fixture's driver state back. */
+	void (*setup)(void);
+	/* The backend's own leftovers after close (a BO, an xlnk id, a pinned page, a huge page),
+	 * compared with the start: returns 0, or prints what is left and returns -1.  May be NULL. */
+	int (*check)(void);
+};
+/* Returns 0, the first step's negative errno, or 1 after printing a broken promise. */
+int fault_life(const struct fault_plan *p);
+
+/* The loop: call k of kind (FAULT_ANY: of any kind) fails with err (0: a usual errno for the
+ * kind) during a life of p, for k = 1, 2, ... until a life passes without reaching call k.  After
+ * each, the process must hold the descriptors and file mappings it held before and p->check must
+ * pass.  Prints a line of figures; returns the number of calls failed, or -1 on a failure. */
+int fault_run(const char *what, const struct fault_plan *p, int kind, int err);
 
 /* Whether the library under test has the hook (a build without it never calls plbuf__fault). */
 int fault_available(void);
