@@ -124,11 +124,16 @@ static int warm(enum contender c, struct state *s, uint64_t size)
 
 	unsigned warmup = bench_smoke ? 1 : small ? 1000 : 3, batch;
 
-	t0 = bench_ticks();
 	for (unsigned i = 0; i < warmup; i++)
 		if (one(c, s, size, shape) < 0)
 			goto fail;
-	batch = bench_batch(bench_to_ns(bench_ticks() - t0) / warmup);
+	/* The batch from a pass after the warm-up: the warm-up's first call may fetch a chunk or
+	 * build a slab, and a batch sized on that would leave samples at the clock's resolution. */
+	t0 = bench_ticks();
+	for (unsigned i = 0; i < (warmup + 9) / 10; i++)
+		if (one(c, s, size, shape) < 0)
+			goto fail;
+	batch = bench_batch(bench_to_ns(bench_ticks() - t0) / ((warmup + 9) / 10));
 	bench_run_start(&r, small ? 2000 : 15, small ? 20000 : 2000, small ? 150 : 400);
 	while (bench_more(&r)) {
 		uint64_t a = bench_ticks();
@@ -237,12 +242,15 @@ int main(int argc, char **argv)
 	       bench_to_ns(bench_overhead));
 	for (int c = 0; c < NCONT; c++)
 		ok[c] = want[c] && setup(c, &st[c]) == 0;
-	/* Size by size, every contender in turn: a disturbance of the machine hits all alike. */
+	/* Size by size, every contender in turn: a disturbance of the machine hits all alike.  A
+	 * failure may be another process holding the hugepages for a moment: try again before
+	 * giving up on that size, and go on with the next one. */
 	nsizes = bench_sizes(sizes, 32, 2);
 	for (int i = 0; i < nsizes; i++)
 		for (int c = 0; c < NCONT; c++)
-			if (ok[c] && warm(c, &st[c], sizes[i]) < 0)
-				ok[c] = 0;
+			for (int try = 0; ok[c] && try < (bench_smoke ? 1 : 3) &&
+					 warm(c, &st[c], sizes[i]) < 0; try++)
+				usleep(300000);
 	for (int c = 0; c < NCONT; c++)
 		if (want[c])
 			teardown(&st[c]);

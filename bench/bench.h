@@ -175,9 +175,9 @@ static inline void bench_run_stats(struct bench_run *r, double *p50, double *p99
 	r->t = NULL;
 }
 
-static inline void bench_row(const char *bench, const char *contender, const char *op, uint64_t size,
-		      const char *state, int threads, size_t n, double p50, double p99, double mean,
-		      const char *unit)
+static inline void bench_row(const char *bench, const char *contender, const char *op,
+			     uint64_t size, const char *state, int threads, size_t n, double p50,
+			     double p99, double mean, const char *unit)
 {
 	printf("%s,%s,%s,%llu,%s,%d,%zu,%.2f,%.2f,%.2f,%s\n", bench, contender, op,
 	       (unsigned long long)size, state, threads, n, p50, p99, mean, unit);

@@ -51,6 +51,15 @@ free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/machine.txt"
 
+# Another process (a test that reserves pages and restores its own old count) may shrink the pool
+# under us: put it back before each program, and say so when it happened during one.
+pages() { awk '/HugePages_Total/ {print $2}' /proc/meminfo; }
+ensure_pages() {
+	if [ "$(id -u)" = 0 ] && [ "$(pages)" -lt "$want" ]; then
+		echo "$want" >"$hp"
+	fi
+}
+
 run() { # program args...: rows to the CSV, everything else to the log
 	local p=$1
 	shift
@@ -59,7 +68,12 @@ run() { # program args...: rows to the CSV, everything else to the log
 		return
 	fi
 	echo "== $p $*" >&2
+	ensure_pages
 	"$B/bench/$p" "$@" 2>>"$log" | tee -a "$log" | grep -v '^#' >>"$csv"
+	if [ "$(pages)" -lt "$want" ] && [ "$old" -lt "$want" ]; then
+		echo "# hugepages: another process shrank the pool to $(pages) pages during $p: its" \
+		     "hugepage rows may be missing" | tee -a "$log" >&2
+	fi
 }
 
 run b_alloc
@@ -75,6 +89,7 @@ py=/usr/bin/python3
 if [ -f bench/py_alloc.py ] && $py -c 'import numpy' 2>/dev/null; then
 	echo "== py_alloc.py" >&2
 	for be in "sim --options coherent=1" "hugepage"; do
+		ensure_pages
 		# shellcheck disable=SC2086
 		PLBUF_LIBRARY=$PWD/$B/libplbuf.so $py bench/py_alloc.py --backend $be --iterations 5000 \
 			2>>"$log" | tee -a "$log" |
