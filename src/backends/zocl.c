@@ -118,7 +118,12 @@ static int drm_version(int fd, char *name, size_t namelen, int ver[3], char *dat
 
 static int cmp_minor(const void *a, const void *b)
 {
-	return atoi(*(const char *const *)a + 7) - atoi(*(const char *const *)b + 7);
+	/* Compared, not subtracted: "renderD2147483647" against a name that atoi wraps to a
+	 * negative overflowed the int (found by fuzzing). */
+	long x = strtol(*(const char *const *)a + 7, NULL, 10);
+	long y = strtol(*(const char *const *)b + 7, NULL, 10);
+
+	return (x > y) - (x < y);
 }
 
 /* The render nodes under PLBUF_ROOT/dev/dri, in minor order ("renderD128", ...).  Returns the count. */
