@@ -107,7 +107,12 @@ static int64_t cma_free(void)
 	p = strstr(text, "nr_free_cma ");
 	if (!p)
 		return -1;
-	return strtoll(p + 12, NULL, 10) * (int64_t)plbuf__page_size();
+	long long pages = strtoll(p + 12, NULL, 10);
+
+	/* A page count no machine has (found by fuzzing: it overflowed the multiplication). */
+	if (pages < 0 || pages > INT64_MAX / (int64_t)plbuf__page_size())
+		return -1;
+	return pages * (int64_t)plbuf__page_size();
 }
 
 /* CmaTotal from /proc/meminfo, or 0. */
