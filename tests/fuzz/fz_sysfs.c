@@ -6,7 +6,10 @@
  *           dma_coherent, quirk_mmap_mode, sync_mode) through plbuf_open("udmabuf");
  *   mode 2: the hugepage pools (/sys/kernel/mm/hugepages/hugepages-<N>kB/ and their counters,
  *           Hugepagesize in /proc/meminfo) through plbuf_open("hugepage");
- *   mode 3: a PCI device's driver and IOMMU group links (plbuf__pci_vfio_check).
+ *   mode 3: a PCI device's driver and IOMMU group links (plbuf__pci_vfio_check);
+ *   mode 4: what the xlnk backend reads (/proc/sys/kernel/osrelease, CmaTotal in /proc/meminfo,
+ *           nr_free_cma in /proc/vmstat, read when ALLOCBUF fails: /dev/xlnk is a plain file);
+ *   mode 5: the render nodes zocl finds in /dev/dri (names sorted by minor).
  * Input: byte 0 the mode, byte 1 flags (which optional files exist), then fields separated by
  * '|'.  A backend that opens is described and closed, never allocated from: its "memory" is a
  * small regular file.
@@ -149,6 +152,48 @@ static void mode_pci(char **f)
 	}
 }
 
+static void mode_xlnk(char **f)
+{
+	fz_clear_root();
+	fz_write("/dev/xlnk", "", 0);
+	fz_write("/proc/sys/kernel/osrelease", f[0], strlen(f[0]));
+	fz_write("/proc/meminfo", f[1], strlen(f[1]));
+	fz_write("/proc/vmstat", f[2], strlen(f[2]));
+	fz_clear_msg();
+	plbuf_ctx *ctx = plbuf_open("xlnk", f[3]);
+	int64_t n = 100;
+
+	if (!ctx) {
+		FZ_CHECK(errno > 0 && errno < 4096 && plbuf_errmsg()[0]);
+		return;
+	}
+	fz_clear_msg();
+	FZ_CHECK(plbuf_allocate(ctx, 1, &n, "u1", NULL) == NULL); /* ALLOCBUF on a plain file */
+	FZ_CHECK(errno > 0 && errno < 4096 && plbuf_errmsg()[0]);
+	plbuf_close(ctx);
+}
+
+static void mode_zocl(char **f)
+{
+	char rel[80];
+
+	fz_clear_root();
+	for (char *t = f[0]; *t;) {
+		size_t n = strcspn(t, ",");
+
+		if (n && n < 40 && !memchr(t, '/', n)) {
+			snprintf(rel, sizeof(rel), "/dev/dri/%.*s", (int)n, t);
+			fz_write(rel, "", 0);
+		}
+		t += n + (t[n] == ',');
+	}
+	fz_clear_msg();
+	plbuf_ctx *ctx = plbuf_open("zocl", f[1]);
+
+	FZ_CHECK(!ctx); /* DRM_IOCTL_VERSION on a plain file fails */
+	FZ_CHECK(errno > 0 && errno < 4096 && plbuf_errmsg()[0]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_in in = {data, size};
@@ -157,7 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 4096)
 		return 0;
 	fz_root();
-	unsigned mode = (unsigned)fz_take(&in, 1) % 4, flags = (unsigned)fz_take(&in, 1);
+	unsigned mode = (unsigned)fz_take(&in, 1) % 6, flags = (unsigned)fz_take(&in, 1);
 
 	s = fz_str(in.p, in.n);
 	fz_split(s, '|', f, 8);
@@ -165,7 +210,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 0: mode_attr(f); break;
 	case 1: mode_udmabuf(flags, f); break;
 	case 2: mode_hugepage(flags, f); break;
-	default: mode_pci(f); break;
+	case 3: mode_pci(f); break;
+	case 4: mode_xlnk(f); break;
+	default: mode_zocl(f); break;
 	}
 	free(s);
 	return 0;

@@ -106,6 +106,10 @@ def sysfs():
     put("fz_sysfs", b"\x03\x00" + b"0000:00:03.0|../../../bus/pci/drivers/vfio-pci|"
         b"../../../kernel/iommu_groups/7")
     put("fz_sysfs", b"\x03\x00" + b"00:04.1|../e1000e|")
+    put("fz_sysfs", b"\x04\x00" + b"4.19.0-xilinx-v2019.1|CmaTotal:         131072 kB\n|"
+        b"nr_free_pages 1000\nnr_free_cma 30000\n|sync=driver")
+    put("fz_sysfs", b"\x04\x00" + b"4.9.0-xilinx-v2017.4|MemTotal: 1 kB\n||force=1")
+    put("fz_sysfs", b"\x05\x00" + b"renderD128,renderD129,card0,renderD2|device=/dev/dri/renderD129")
 
 
 def pagemap():
