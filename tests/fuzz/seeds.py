@@ -110,6 +110,11 @@ def sysfs():
         b"nr_free_pages 1000\nnr_free_cma 30000\n|sync=driver")
     put("fz_sysfs", b"\x04\x00" + b"4.9.0-xilinx-v2017.4|MemTotal: 1 kB\n||force=1")
     put("fz_sysfs", b"\x05\x00" + b"renderD128,renderD129,card0,renderD2|device=/dev/dri/renderD129")
+    # what the fuzzers found (docs/robustness.md), kept as seeds so that they stay fixed
+    put("fz_sysfs", b"\x00\x00" + b" -5|x|")
+    put("fz_sysfs", b"\x04\x00" + b"x|CmaTotal: 5 kB\n|nr_free_cma 99999999999999999999\n|")
+    put("fz_sysfs", b"\x05\x00" + b"renderD4294967295,renderD2147483647,renderD4294967294,"
+        b"renderD2147483646|")
 
 
 def pagemap():
