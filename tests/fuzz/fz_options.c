@@ -6,7 +6,8 @@
  * Every system call of the library's door fails here (the fault hook, armed for good), and
  * PLBUF_ROOT is an empty directory: a backend parses its options and then fails cleanly, without
  * creating shared memory or opening a device.  Input: NAME '\n' OPTIONS '\n' PLBUF_OPTIONS '\n'
- * PLBUF_RESERVED '\n' PLBUF_RESERVED_UIO (the environment the reserved backend reads).
+ * PLBUF_RESERVED '\n' PLBUF_RESERVED_UIO (the environment the reserved backend reads); a NAME
+ * "=x" opens the automatic choice with PLBUF_BACKEND=x.
  */
 #include "fault.h"
 #include "fuzz.h"
@@ -59,8 +60,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(envbuf[i], sizeof(envbuf[i]), "%s=%s", env[i], f[2 + i]);
 		putenv(envbuf[i]);
 	}
+	/* NAME "=x" is the automatic choice with PLBUF_BACKEND=x */
+	static char backend[4200];
+
+	snprintf(backend, sizeof(backend), "PLBUF_BACKEND=%s", f[0][0] == '=' ? f[0] + 1 : "");
+	putenv(backend);
 	fz_clear_msg();
-	plbuf_ctx *ctx = plbuf_open(f[0][0] ? f[0] : NULL, f[1]);
+	plbuf_ctx *ctx = plbuf_open(f[0][0] && f[0][0] != '=' ? f[0] : NULL, f[1]);
 
 	FZ_CHECK(!ctx); /* no system call succeeds */
 	FZ_CHECK(errno > 0 && errno < 4096 && plbuf_errmsg()[0]);

@@ -74,7 +74,8 @@ def options():
               "vfio\ndevice=0000:00:03.0 base=0x100000 last=0xffffffff\n",
               "zocl\nbanks=bank0,HP0 coherent=0\n",
               "nope\na=b\n", "sim\nkey\n", "sim\n=v\n", "sim\nline=16k\nline=0x40",
-              "\n\n\nbuf@0x8000000:16M\n", "reserved\n\n\n\nuio0:1,x@mybuf"]:
+              "\n\n\nbuf@0x8000000:16M\n", "reserved\n\n\n\nuio0:1,x@mybuf",
+              "=sim\nbanks=A@0:1M\n", "=auto\n\ncoherent=1", "=nope\n"]:
         put("fz_options", s)
 
 
