@@ -113,14 +113,14 @@ static inline int one(enum contender c, struct state *s, uint64_t size, const in
 	}
 }
 
-static int warm(enum contender c, struct state *s, uint64_t size)
+static int warm(enum contender c, struct state *s, uint64_t size, struct bench_acc *acc)
 {
 	int64_t shape[1] = {(int64_t)size};
 	int small = size <= (1u << 20);
 	struct bench_run r;
 	double p50, p99, mean;
 	uint64_t t0;
-	size_t k, loops;
+	size_t k, loops, n;
 
 	unsigned warmup = bench_smoke ? 1 : small ? 1000 : 3, batch;
 
@@ -134,7 +134,7 @@ static int warm(enum contender c, struct state *s, uint64_t size)
 		if (one(c, s, size, shape) < 0)
 			goto fail;
 	batch = bench_batch(bench_to_ns(bench_ticks() - t0) / ((warmup + 9) / 10));
-	bench_run_start(&r, small ? 2000 : 15, small ? 20000 : 2000, small ? 150 : 400);
+	bench_run_start(&r, small ? 700 : 5, small ? 7000 : 700, small ? 50 : 130);
 	while (bench_more(&r)) {
 		uint64_t a = bench_ticks();
 		int err = 0;
@@ -148,14 +148,15 @@ static int warm(enum contender c, struct state *s, uint64_t size)
 		}
 	}
 	/* The mean over a loop with no clock inside it, as a check on the per-operation figures. */
-	loops = bench_smoke ? 3 : small ? 20000 : r.n < 50 ? r.n : 50;
+	loops = bench_smoke ? 3 : small ? 7000 : r.n < 20 ? r.n : 20;
 	t0 = bench_ticks();
 	for (k = 0; k < loops; k++)
 		if (one(c, s, size, shape) < 0)
 			break;
 	mean = bench_to_ns(bench_ticks() - t0) / (double)(k ? k : 1);
+	n = r.n;
 	bench_run_stats(&r, &p50, &p99);
-	bench_row("alloc", names[c], "alloc+free", size, "warm", 1, r.n, p50, p99, mean, "ns");
+	bench_acc_add(acc, n, p50, p99, mean);
 	return 0;
 fail:
 	printf("# %s: %llu bytes failed: %s\n", names[c], (unsigned long long)size,
@@ -222,6 +223,7 @@ int main(int argc, char **argv)
 	uint64_t sizes[32];
 	int nsizes;
 	struct state st[NCONT];
+	static struct bench_acc acc[NCONT][32];
 	int ok[NCONT];
 
 	bench_init(argc, argv);
@@ -246,11 +248,15 @@ int main(int argc, char **argv)
 	 * failure may be another process holding the hugepages for a moment: try again before
 	 * giving up on that size, and go on with the next one. */
 	nsizes = bench_sizes(sizes, 32, 2);
+	for (int round = 0; round < (bench_smoke ? 1 : BENCH_ROUNDS); round++)
+		for (int i = 0; i < nsizes; i++)
+			for (int c = 0; c < NCONT; c++)
+				for (int try = 0; ok[c] && try < (bench_smoke ? 1 : 3) &&
+						 warm(c, &st[c], sizes[i], &acc[c][i]) < 0; try++)
+					usleep(300000);
 	for (int i = 0; i < nsizes; i++)
 		for (int c = 0; c < NCONT; c++)
-			for (int try = 0; ok[c] && try < (bench_smoke ? 1 : 3) &&
-					 warm(c, &st[c], sizes[i]) < 0; try++)
-				usleep(300000);
+			bench_acc_row(&acc[c][i], "alloc", names[c], "alloc+free", sizes[i]);
 	for (int c = 0; c < NCONT; c++)
 		if (want[c])
 			teardown(&st[c]);

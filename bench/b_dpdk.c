@@ -73,14 +73,14 @@ static inline int one(enum contender c, uint64_t size)
 	return rte_memzone_free(z);
 }
 
-static int warm(enum contender c, uint64_t size)
+static int warm(enum contender c, uint64_t size, struct bench_acc *acc)
 {
 	int small = size <= (1u << 20);
 	unsigned warmup = bench_smoke ? 1 : small ? 1000 : 3, batch;
 	struct bench_run r;
 	double p50, p99, mean;
 	uint64_t t0;
-	size_t k, loops;
+	size_t k, loops, n;
 
 	for (unsigned i = 0; i < warmup; i++)
 		if (one(c, size) < 0)
@@ -92,7 +92,7 @@ static int warm(enum contender c, uint64_t size)
 		if (one(c, size) < 0)
 			goto fail;
 	batch = bench_batch(bench_to_ns(bench_ticks() - t0) / ((warmup + 9) / 10));
-	bench_run_start(&r, small ? 2000 : 15, small ? 20000 : 2000, small ? 150 : 400);
+	bench_run_start(&r, small ? 700 : 5, small ? 7000 : 700, small ? 50 : 130);
 	while (bench_more(&r)) {
 		uint64_t a = bench_ticks();
 		int err = 0;
@@ -105,14 +105,15 @@ static int warm(enum contender c, uint64_t size)
 			goto fail;
 		}
 	}
-	loops = bench_smoke ? 3 : small ? 20000 : r.n < 50 ? r.n : 50;
+	loops = bench_smoke ? 3 : small ? 7000 : r.n < 20 ? r.n : 20;
 	t0 = bench_ticks();
 	for (k = 0; k < loops; k++)
 		if (one(c, size) < 0)
 			break;
 	mean = bench_to_ns(bench_ticks() - t0) / (double)(k ? k : 1);
+	n = r.n;
 	bench_run_stats(&r, &p50, &p99);
-	bench_row("alloc", names[c], "alloc+free", size, "warm", 1, r.n, p50, p99, mean, "ns");
+	bench_acc_add(acc, n, p50, p99, mean);
 	return 0;
 fail:
 	printf("# %s: %llu bytes failed: %s\n", names[c], (unsigned long long)size,
@@ -283,18 +284,25 @@ static int child(int argc, char **argv)
 			return 1;
 		printf("# b_dpdk: clock overhead %.1f ns subtracted from each sample\n",
 		       bench_to_ns(bench_overhead));
-		/* As in b_alloc: retry a failed size (pages held by another process for a moment),
-		 * and give up on a contender only after two sizes in a row failed. */
-		for (int i = 0; i < n; i++)
-			for (int c = 0; c < NCONT; c++) {
-				int err = -1;
+		/* As in b_alloc: rounds, and a failed size retried (pages held by another process
+		 * for a moment); a contender is given up only after two sizes in a row failed. */
+		static struct bench_acc acc[NCONT][32];
 
-				for (int try = 0; ok[c] && try < (bench_smoke ? 1 : 3) && err < 0; try++)
-					if ((err = warm(c, sizes[i])) < 0)
-						usleep(300000);
-				if (ok[c])
-					ok[c] = err < 0 ? ok[c] - 1 : 2;
-			}
+		for (int round = 0; round < (bench_smoke ? 1 : BENCH_ROUNDS); round++)
+			for (int i = 0; i < n; i++)
+				for (int c = 0; c < NCONT; c++) {
+					int err = -1;
+
+					for (int try = 0; ok[c] && try < (bench_smoke ? 1 : 3) && err < 0;
+					     try++)
+						if ((err = warm(c, sizes[i], &acc[c][i])) < 0)
+							usleep(300000);
+					if (ok[c])
+						ok[c] = err < 0 ? ok[c] - 1 : 2;
+				}
+		for (int i = 0; i < n; i++)
+			for (int c = 0; c < NCONT; c++)
+				bench_acc_row(&acc[c][i], "alloc", names[c], "alloc+free", sizes[i]);
 		addr();
 		threads();
 		rte_eal_cleanup();

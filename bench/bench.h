@@ -6,7 +6,8 @@
  * CSV columns: bench,contender,op,size,state,threads,n,p50,p99,mean,unit
  *   latency rows: unit "ns", p50/p99 per operation with the clock's own cost subtracted (a sample
  *   is one operation, or the mean of a few for operations shorter than 0.5 us), mean over a tight
- *   loop (no clock inside it); throughput rows: unit "GB/s" or "Mops/s".
+ *   loop (no clock inside it); allocation rows are medians of BENCH_ROUNDS sweeps, n their samples
+ *   in all; throughput rows: unit "GB/s" or "Mops/s".
  * Lines starting with '#' are comments (what was skipped, and why).
  *
  * Every program takes --smoke: one tiny pass so that `make check` proves it still runs, with no
@@ -182,6 +183,42 @@ static inline void bench_row(const char *bench, const char *contender, const cha
 	printf("%s,%s,%s,%llu,%s,%d,%zu,%.2f,%.2f,%.2f,%s\n", bench, contender, op,
 	       (unsigned long long)size, state, threads, n, p50, p99, mean, unit);
 	fflush(stdout);
+}
+
+/* Warm measurements are swept ROUNDS times over every size and contender, and each figure is the
+ * median of its rounds: a burst of other work on the machine spoils one round, not the figure. */
+#define BENCH_ROUNDS 3
+
+struct bench_acc {
+	int k;
+	size_t n;
+	double p50[BENCH_ROUNDS], p99[BENCH_ROUNDS], mean[BENCH_ROUNDS];
+};
+
+static inline void bench_acc_add(struct bench_acc *a, size_t n, double p50, double p99,
+				 double mean)
+{
+	if (a->k >= BENCH_ROUNDS)
+		return;
+	a->p50[a->k] = p50;
+	a->p99[a->k] = p99;
+	a->mean[a->k++] = mean;
+	a->n += n;
+}
+
+static inline double bench_median(double *v, int k)
+{
+	qsort(v, (size_t)k, sizeof(v[0]), bench_cmp_double);
+	return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+}
+
+static inline void bench_acc_row(struct bench_acc *a, const char *bench, const char *contender,
+				 const char *op, uint64_t size)
+{
+	if (!a->k)
+		return;
+	bench_row(bench, contender, op, size, "warm", 1, a->n, bench_median(a->p50, a->k),
+		  bench_median(a->p99, a->k), bench_median(a->mean, a->k), "ns");
 }
 
 /* The sizes of the latency-against-size curves: 64 B to 64 MiB by factors of step (2 or 4). */
