@@ -49,6 +49,7 @@ free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 	echo "dpdk: $(pkg-config --modversion libdpdk 2>/dev/null || echo 'not installed')"
 	echo "python: $(/usr/bin/python3 --version 2>&1), numpy $(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)' 2>/dev/null)"
 	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	[ "$(id -u)" = 0 ] && command -v chrt >/dev/null && echo "priority: SCHED_FIFO 10 (chrt)"
 } >"$out/machine.txt"
 
 # Another process (a test that reserves pages and restores its own old count) may shrink the pool
@@ -60,6 +61,14 @@ ensure_pages() {
 	fi
 }
 
+# As root, the programs run at a real-time priority (SCHED_FIFO 10) so that other work on the
+# machine (builds, fuzzers) does not take their CPUs in the middle of a sample; the kernel's
+# real-time throttling still leaves the rest of the system 5% of each second.
+rt=()
+if [ "$(id -u)" = 0 ] && command -v chrt >/dev/null; then
+	rt=(chrt -f 10)
+fi
+
 run() { # program args...: rows to the CSV, everything else to the log
 	local p=$1
 	shift
@@ -69,7 +78,7 @@ run() { # program args...: rows to the CSV, everything else to the log
 	fi
 	echo "== $p $*" >&2
 	ensure_pages
-	"$B/bench/$p" "$@" 2>>"$log" | tee -a "$log" | grep -v '^#' >>"$csv"
+	"${rt[@]}" "$B/bench/$p" "$@" 2>>"$log" | tee -a "$log" | grep -v '^#' >>"$csv"
 	if [ "$(pages)" -lt "$want" ] && [ "$old" -lt "$want" ]; then
 		echo "# hugepages: another process shrank the pool to $(pages) pages during $p: its" \
 		     "hugepage rows may be missing" | tee -a "$log" >&2
@@ -91,13 +100,13 @@ if [ -f bench/py_alloc.py ] && $py -c 'import numpy' 2>/dev/null; then
 	for be in "sim --options coherent=1" "hugepage"; do
 		ensure_pages
 		# shellcheck disable=SC2086
-		PLBUF_LIBRARY=$PWD/$B/libplbuf.so $py bench/py_alloc.py --backend $be --iterations 5000 \
+		PLBUF_LIBRARY=$PWD/$B/libplbuf.so "${rt[@]}" $py bench/py_alloc.py --backend $be --iterations 5000 \
 			2>>"$log" | tee -a "$log" |
 			awk -v be="${be%% *}" '$1 ~ /^[0-9]+$/ && NF == 5 {
 				printf "python,plbuf-py-%s,alloc+free (%s),%s,warm,1,5000,%.1f,%.1f,%.1f,ns\n",
 				       be, $2, $1, $3 * 1000, $4 * 1000, $3 * 1000 }' >>"$csv"
 	done
-	$py - >>"$csv" 2>>"$log" <<'PY'
+	"${rt[@]}" $py - >>"$csv" 2>>"$log" <<'PY'
 import time, numpy as np
 for size in (64, 4096, 65536, 1048576):
     clock, t = time.perf_counter_ns, []
