@@ -181,7 +181,7 @@ static void mode_zocl(char **f)
 	for (char *t = f[0]; *t;) {
 		size_t n = strcspn(t, ",");
 
-		if (n && n < 40 && !memchr(t, '/', n)) {
+		if (n && n < 40 && !memchr(t, '/', n) && strspn(t, ".") < n) { /* not . or .. */
 			snprintf(rel, sizeof(rel), "/dev/dri/%.*s", (int)n, t);
 			fz_write(rel, "", 0);
 		}
