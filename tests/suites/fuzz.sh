@@ -22,7 +22,10 @@ if [ -z "$cc" ]; then
 	result fail fuzz/build "no clang (tests/packages.txt lists clang-14, libclang-rt-14-dev)"
 	exit 1
 fi
-mkdir -p "$B/artifacts"
+mkdir -p "$B/artifacts" "$B/tmp"
+# fixture trees of the targets: inside the build, where a crashed run's (no atexit) is harmless
+export TMPDIR=$PWD/$B/tmp
+case $B in /*) TMPDIR=$B/tmp ;; esac
 echo "== make BUILD=$B CC=$cc SAN=1 FUZZ=1 FAULT=1 fuzzers"
 if ! make -s -j"$ncpu" BUILD="$B" CC="$cc" SAN=1 FUZZ=1 FAULT=1 HAVE_XRT=0 fuzzers >"$B/make.log" 2>&1; then
 	result fail fuzz/build "(make failed)"
