@@ -49,7 +49,7 @@ free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 	echo "dpdk: $(pkg-config --modversion libdpdk 2>/dev/null || echo 'not installed')"
 	echo "python: $(/usr/bin/python3 --version 2>&1), numpy $(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)' 2>/dev/null)"
 	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-	[ "$(id -u)" = 0 ] && command -v chrt >/dev/null && echo "priority: SCHED_FIFO 10 (chrt)"
+	[ "$(id -u)" = 0 ] && echo "priority: nice -20"
 } >"$out/machine.txt"
 
 # Another process (a test that reserves pages and restores its own old count) may shrink the pool
@@ -61,12 +61,13 @@ ensure_pages() {
 	fi
 }
 
-# As root, the programs run at a real-time priority (SCHED_FIFO 10) so that other work on the
-# machine (builds, fuzzers) does not take their CPUs in the middle of a sample; the kernel's
-# real-time throttling still leaves the rest of the system 5% of each second.
+# As root, the programs run at nice -20 so that other work on the machine (builds, fuzzers) gets
+# little of their CPUs in the middle of a sample.  Not a real-time policy: a SCHED_FIFO parent
+# reaping its children spun for minutes in the kernel's /proc cleanup (shrink_dcache_parent),
+# starving the kernel workers it was waiting for.
 rt=()
-if [ "$(id -u)" = 0 ] && command -v chrt >/dev/null; then
-	rt=(chrt -f 10)
+if [ "$(id -u)" = 0 ]; then
+	rt=(nice -n -20)
 fi
 
 run() { # program args...: rows to the CSV, everything else to the log
