@@ -245,6 +245,42 @@ static int find_bank(struct plbuf_ctx *ctx, const char *name)
 			  ctx->be->name, names);
 }
 
+/*
+ * Memory handed out again may still have lines in the CPU's cache from its previous user: written
+ * back later, a dirty one would overwrite what the device wrote (xdna-driver#1439).
+ *  - a cached, non-coherent buffer is cleaned once now;
+ *  - an uncached buffer carved from a bank that also has a cached mapping of the same memory
+ *    (u-dma-buf, the sim) gets that alias cleaned and invalidated, so no line of it is left to be
+ *    written back behind the uncached mapping's back.
+ * If this cannot be done (ARMv7 without a driver that syncs), the allocation fails: plbuf never
+ * hands out cached memory whose flush cannot work.
+ */
+static int clean_new(struct plbuf_ctx *ctx, const struct plbuf_mem *m)
+{
+	const struct plbuf_chunk *c = &m->r->c;
+
+	if (!m->coherent)
+		return plbuf__sync_mem(ctx, m, 0, m->size, PLBUF_SYNC_TO_DEVICE);
+	if (!m->cached && c->va_uc && c->va != c->va_uc && (c->flags & PLBUF_CHUNK_CACHED) &&
+	    !(c->flags & PLBUF_CHUNK_COHERENT)) {
+		struct plbuf_mem alias = *m;
+
+		alias.va = (char *)c->va + m->off;
+		alias.cached = 1;
+		alias.coherent = 0;
+		int err = plbuf__sync_mem(ctx, &alias, 0, m->size, PLBUF_SYNC_FROM_DEVICE);
+
+		/* Where the alias cannot be maintained (ARMv7, no driver sync), no cached buffer can
+		 * have been handed out in it either (see above), so it holds no dirty line. */
+		if (err == -EOPNOTSUPP) {
+			plbuf__err(0, "%s", "");
+			return 0;
+		}
+		return err;
+	}
+	return 0;
+}
+
 PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *shape,
 				       const char *dtype, const struct plbuf_alloc_opts *opts)
 {
@@ -318,11 +354,15 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 		b->shape[ndim + i] = dt->subshape[i];
 	plbuf__layout(b, dt->subndim ? dt->base_itemsize : dt->itemsize, order);
 	if (opts->zero)
-		memset(b->data, 0, b->mem.size);
-	/* A cached, non-coherent buffer may hold lines dirtied by its previous user; written back
-	 * later they would overwrite what the device wrote (xdna-driver#1439).  Clean them now. */
-	if (!b->mem.coherent)
-		plbuf__sync_mem(ctx, &b->mem, 0, b->mem.size, PLBUF_SYNC_TO_DEVICE);
+		plbuf__zero(b->data, b->mem.size, b->mem.device_mem);
+	err = clean_new(ctx, &b->mem);
+	if (err < 0) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", plbuf_errmsg());
+		plbuf_free(b);
+		return plbuf__errp(-err, "%s", msg);
+	}
 	return b;
 }
 

@@ -82,6 +82,9 @@ void plbuf__layout(struct plbuf_buf *b, uint64_t itemsize, char order);
 void plbuf__span(int ndim, const int64_t *shape, const int64_t *strides, uint64_t itemsize,
 		 int64_t *lo, int64_t *hi);
 
+/* Zeroes memory with aligned stores only where it is Device memory (copy.c). */
+void plbuf__zero(void *p, uint64_t n, int device_mem);
+
 /* Cache maintenance of [off, off+len) bytes from a buffer's first element (sync.c). */
 int plbuf__sync(struct plbuf_buf *b, int64_t off, uint64_t len, enum plbuf_sync_dir dir);
 int plbuf__sync_mem(struct plbuf_ctx *ctx, const struct plbuf_mem *m, uint64_t off, uint64_t len,

@@ -71,3 +71,23 @@ PLBUF_EXPORT int plbuf_read(const plbuf_buf *b, uint64_t off, void *dst, uint64_
 		*d++ = *s++;
 	return 0;
 }
+
+/* memset for any mapping: glibc's memset zeroes whole lines with DC ZVA on arm64, which faults on
+ * Device memory. */
+void plbuf__zero(void *p, uint64_t n, int device_mem)
+{
+	volatile unsigned char *d = p;
+
+	if (!device_mem) {
+		memset(p, 0, n);
+		return;
+	}
+	while (n && ((uintptr_t)d & 7)) {
+		*d++ = 0;
+		n--;
+	}
+	for (; n >= 8; n -= 8, d += 8)
+		*(volatile uint64_t *)d = 0;
+	while (n--)
+		*d++ = 0;
+}

@@ -28,9 +28,9 @@ int main(void)
 	plbuf_buf *s = plbuf_allocate(ctx, 0, NULL, "u4", NULL);
 	CHECK(s && plbuf_ndim(s) == 0 && plbuf_nbytes(s) == 4);
 
-	/* The default dtype is PYNQ's 'u4'; the default context works with ctx = NULL. */
+	/* The default dtype is PYNQ's 'u4' (ctx = NULL, the default context: t_context.c). */
 	int64_t five[1] = {5};
-	plbuf_buf *d = plbuf_allocate(NULL, 1, five, NULL, NULL);
+	plbuf_buf *d = plbuf_allocate(ctx, 1, five, NULL, NULL);
 	CHECK(d && plbuf_itemsize(d) == 4 && plbuf_nbytes(d) == 20);
 
 	/* Zero-fill, alignment, device addresses disjoint. */

@@ -37,6 +37,9 @@ int main(void)
 	/* The default context follows the same variables. */
 	CHECK(plbuf_default() == plbuf_default());
 	CHECK(strcmp(plbuf_ctx_backend(plbuf_default()), "sim") == 0);
+	plbuf_buf *d = plbuf_allocate(NULL, 1, (int64_t[]){5}, NULL, NULL); /* one-line allocate */
+	CHECK(d && strcmp(plbuf_backend(d), "sim") == 0 && plbuf_nbytes(d) == 20);
+	CHECK(plbuf_free(d) == 0);
 	plbuf_close(NULL);
 	return 0;
 }

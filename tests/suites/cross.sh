@@ -48,10 +48,7 @@ run_one() {
 	local arch=$1 qemu=$2 root=$3 b=$4 t=$5 name=$6 log rc
 	shift 6
 	log=$(mktemp)
-	# qemu-user cannot map hugetlb memory, so the automatic choice must not land on the hugepage
-	# backend when the host happens to have free hugepages: tests that use the default context
-	# mean the fallback here.
-	PLBUF_BACKEND=${PLBUF_BACKEND:-sim} QEMU_LD_PREFIX=$root PLBUF_TEST_BUILD=$b timeout "$timeout_s" "$qemu" "$@" "$t" >"$log" 2>&1
+	QEMU_LD_PREFIX=$root PLBUF_TEST_BUILD=$b timeout "$timeout_s" "$qemu" "$@" "$t" >"$log" 2>&1
 	rc=$?
 	case $rc in
 	0) result pass "$name" ;;
