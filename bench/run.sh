@@ -36,6 +36,10 @@ if [ "$(id -u)" = 0 ] && [ "$old" -lt "$want" ]; then
 	trap '[ "$(cat "$hp")" = "$want" ] && echo "$old" >"$hp"' EXIT
 fi
 free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+# Time the hypervisor gave our virtual CPUs to others ("steal"): in a VM it counts as our CPU
+# time, so it shows in every figure; said in the machine description.
+steal() { awk '/^cpu / {print $9}' /proc/stat; }
+steal0=$(steal)
 
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -124,7 +128,10 @@ else
 	echo "# python: skipped: bench/py_alloc.py or python3-numpy missing" >>"$log"
 fi
 
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
+{
+	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "CPU time stolen by the hypervisor during the run: $(( ($(steal) - steal0) * 1000 / $(getconf CLK_TCK) )) ms"
+} >>"$out/machine.txt"
 args=()
 [ "$docs" = 1 ] && args+=(--docs docs/benchmarks.md --img docs/img)
 /usr/bin/python3 bench/report.py "$csv" "$out/machine.txt" "${args[@]}"
