@@ -44,7 +44,10 @@ def size(b):
 
 
 def ratio(a, b):
-    return "%.2f×" % (a / b) if a is not None and b else "-"
+    if a is None or not b:
+        return "-"
+    r = a / b
+    return "%.2f×" % r if r >= 0.01 else "%.2g×" % r
 
 
 class Report:
@@ -170,7 +173,7 @@ class Report:
         for (b, c, op, sz, st, th), r in sorted(self.rows.items()):
             if b == "open":
                 body.append([c, "`%s`" % op, st, ns(r["p50"]), ns(r["p99"]),
-                             ratio(r["p50"], ref)])
+                             ratio(r["p50"], ref) if op != "plbuf_close" else "-"])
         self.table(["contender", "call", "state", "p50", "p99 (cold: slowest)",
                     "/ rte_eal_init"], body)
 
@@ -199,7 +202,8 @@ class Report:
         self.line()
         self.line("\"per CPU-second\" divides by the CPU time the threads got rather than by the "
                   "wall clock: 1.00× there means no contention inside the allocator, whatever "
-                  "other work on the machine took from the second CPU.")
+                  "other work on the machine took from the second CPU (in a virtual machine, "
+                  "time the hypervisor stole still counts as the threads' CPU time).")
         self.line()
         body = []
         for c in ("plbuf-sim", "plbuf-hugepage", "glibc", "dpdk-malloc"):
