@@ -5,7 +5,9 @@
  *   b_threads [--smoke] [--contenders plbuf-sim,plbuf-hugepage,glibc]
  *
  * Rows: unit Mops/s (allocate+free pairs per second, all threads together); p50 is the median of
- * the repetitions, p99 the slowest one, mean their mean.  op "alloc+free per CPU" divides by the
+ * the repetitions, p99 the slowest one, mean their mean.  op "2/1 paired" (unit x): two threads'
+ * throughput over one thread's, repetition by repetition (one then two threads, alternately), the
+ * median of those ratios in p50 and the smallest in p99.  op "alloc+free per CPU" divides by the
  * CPU time the threads were given instead of the wall-clock time: on a machine that other work
  * keeps busy, it tells contention inside the allocator (a drop) from CPUs taken by others (none).
  */
@@ -115,7 +117,7 @@ int main(int argc, char **argv)
 {
 	int want[NCONT] = {1, 1, 1};
 	const uint64_t sizes[] = {64, 4096};
-	int reps = 7;
+	int reps = 15;
 	long iters = 2000000;
 
 	bench_init(argc, argv);
@@ -144,32 +146,51 @@ int main(int argc, char **argv)
 				continue;
 			}
 		}
-		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
-			for (int n = 1; n <= 2; n++) {
-				double v[16], w[16], mean = 0, wmean = 0;
-				int k = 0;
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			/* One thread and two in alternation, so that each pair of repetitions sees the
+			 * machine in the same state; the scaling row is the median of the pairs' ratios. */
+			double v[2][32], w[2][32], pair[32], mean[2] = {0, 0}, wmean[2] = {0, 0};
+			int k = 0, failed = 0;
 
-				for (int r = 0; r < reps; r++) {
-					double x = rep(c, ctx, sizes[s], n, iters, &w[k]);
+			for (int r = 0; r < reps && !failed; r++) {
+				for (int n = 1; n <= 2; n++) {
+					double x = rep(c, ctx, sizes[s], n, iters, &w[n - 1][k]);
 
 					if (x < 0) {
 						printf("# %s: %d threads failed: %s\n", names[c], n,
 						       plbuf_errmsg());
+						failed = 1;
 						break;
 					}
-					v[k] = x;
-					mean += x;
-					wmean += w[k++];
+					v[n - 1][k] = x;
+					mean[n - 1] += x;
+					wmean[n - 1] += w[n - 1][k];
 				}
-				if (!k)
-					continue;
-				qsort(v, (size_t)k, sizeof(v[0]), bench_cmp_double);
-				qsort(w, (size_t)k, sizeof(w[0]), bench_cmp_double);
-				bench_row("threads", names[c], "alloc+free", sizes[s], "warm", n,
-					  (size_t)k, v[k / 2], v[0], mean / k, "Mops/s");
-				bench_row("threads", names[c], "alloc+free per CPU", sizes[s], "warm",
-					  n, (size_t)k, w[k / 2], w[0], wmean / k, "Mops/s");
+				if (!failed) {
+					pair[k] = v[1][k] / v[0][k];
+					k++;
+				}
 			}
+			if (!k)
+				continue;
+			for (int n = 1; n <= 2; n++) {
+				qsort(v[n - 1], (size_t)k, sizeof(double), bench_cmp_double);
+				qsort(w[n - 1], (size_t)k, sizeof(double), bench_cmp_double);
+				bench_row("threads", names[c], "alloc+free", sizes[s], "warm", n,
+					  (size_t)k, v[n - 1][k / 2], v[n - 1][0], mean[n - 1] / k,
+					  "Mops/s");
+				bench_row("threads", names[c], "alloc+free per CPU", sizes[s], "warm",
+					  n, (size_t)k, w[n - 1][k / 2], w[n - 1][0], wmean[n - 1] / k,
+					  "Mops/s");
+			}
+			double pmean = 0;
+
+			for (int i = 0; i < k; i++)
+				pmean += pair[i] / k;
+			qsort(pair, (size_t)k, sizeof(double), bench_cmp_double);
+			bench_row("threads", names[c], "2/1 paired", sizes[s], "warm", 2, (size_t)k,
+				  pair[k / 2], pair[0], pmean, "x");
+		}
 		plbuf_close(ctx);
 	}
 	return 0;
