@@ -49,6 +49,11 @@ struct hp {
 	uint64_t max_pages;  /* most pages one run search may map; 0: as many as are free */
 	size_t last_longest; /* longest run (pages of last_pgsz) the last search saw */
 	uint64_t last_pgsz;
+	/* /proc/self/pagemap, open for the context's life: an open per buffer was a third of the
+	 * system calls of a fresh 2 MiB one.  The file shows the mm of the process that opened it,
+	 * so a forked child opens its own (pm_pid). */
+	int pm;
+	pid_t pm_pid;
 };
 
 static const char *fmt_size(char *buf, size_t len, uint64_t b)
@@ -129,13 +134,15 @@ static uint64_t hp_default_size(void)
 	return (uint64_t)kb << 10;
 }
 
-/* Whether this process may read PFNs: one record of a page it is using (its stack). */
-static int pfns_readable(void)
+/* Opens /proc/self/pagemap and checks that this process may read PFNs from it: one record of a
+ * page it is using (its stack).  Returns the descriptor, or -errno with a message. */
+static int pagemap_open(void)
 {
 	char path[4096];
 	volatile char probe = 1;
 	uint64_t phys;
-	int fd = plbuf__sys_open(plbuf__path(path, sizeof(path), "/proc/self/pagemap"), O_RDONLY, 0);
+	int fd = plbuf__sys_open(plbuf__path(path, sizeof(path), "/proc/self/pagemap"),
+				 O_RDONLY | O_CLOEXEC, 0);
 	int err;
 
 	if (fd < 0 && (errno == EACCES || errno == EPERM))
@@ -143,9 +150,22 @@ static int pfns_readable(void)
 				  "needs root (CAP_SYS_ADMIN)", path, strerror(errno));
 	if (fd < 0)
 		return plbuf__err(errno, "hugepage: cannot open %s: %s", path, strerror(errno));
-	err = plbuf__pagemap_phys(fd, (const void *)&probe, &phys);
+	if ((err = plbuf__pagemap_phys(fd, (const void *)&probe, &phys)) < 0) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Whether this process may read PFNs. */
+static int pfns_readable(void)
+{
+	int fd = pagemap_open();
+
+	if (fd < 0)
+		return fd;
 	close(fd);
-	return err;
+	return 0;
 }
 
 static int hp_probe(char *why, size_t len)
@@ -182,6 +202,11 @@ static int hp_probe(char *why, size_t len)
 
 static void hp_close(struct plbuf_ctx *ctx)
 {
+	struct hp *h = ctx->priv;
+
+	/* In a forked child this closes its own copy only. */
+	if (h && h->pm >= 0)
+		close(h->pm);
 	free(ctx->priv);
 	ctx->priv = NULL;
 }
@@ -190,7 +215,7 @@ static int hp_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 {
 	const char *ps = plbuf__kv_get(kv, "pagesize");
 	uint64_t coherent, max_pages, pgsz, sizes[MAX_SIZES];
-	int nsizes = hp_sizes(sizes, MAX_SIZES), err, ok = 0;
+	int nsizes = hp_sizes(sizes, MAX_SIZES), err, ok = 0, pm;
 	char dir[128], s[32];
 	struct plbuf_bank b;
 	struct hp *h;
@@ -218,25 +243,33 @@ static int hp_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 				  "it has: %s", fmt_size(s, sizeof(s), pgsz),
 				  hp_dir(dir, sizeof(dir), pgsz), list);
 	}
-	if ((err = pfns_readable()) < 0)
-		return err;
-	if (hp_avail(pgsz) == 0 && (ps || hp_avail(GIB) == 0))
+	if ((pm = pagemap_open()) < 0)
+		return pm;
+	if (hp_avail(pgsz) == 0 && (ps || hp_avail(GIB) == 0)) {
+		close(pm);
 		return plbuf__err(ENOMEM, "hugepage: no free %s hugepages (%s/free_hugepages is %llu): "
 				  "reserve some as root, e.g. `echo 64 > %s/nr_hugepages`, or hugepages=N "
 				  "on the kernel command line (best for long physically consecutive runs)",
 				  fmt_size(s, sizeof(s), pgsz), hp_dir(dir, sizeof(dir), pgsz),
 				  (unsigned long long)hp_count(pgsz, "free_hugepages"), dir);
+	}
 
 	memset(&b, 0, sizeof(b));
 	snprintf(b.name, sizeof(b.name), "hugepages");
 	b.size = hp_count(pgsz, "nr_hugepages") * pgsz;
 	b.coherent = coherent != 0;
 	b.cached_default = 1;
-	if ((err = plbuf__bank_add(ctx, &b)) < 0)
+	if ((err = plbuf__bank_add(ctx, &b)) < 0) {
+		close(pm);
 		return err;
+	}
 	h = calloc(1, sizeof(*h));
-	if (!h)
+	if (!h) {
+		close(pm);
 		return plbuf__err(ENOMEM, "out of process memory");
+	}
+	h->pm = pm;
+	h->pm_pid = getpid();
 	h->pgsz = pgsz;
 	h->fixed_size = ps != NULL;
 	h->coherent = coherent != 0;
@@ -252,7 +285,7 @@ struct search {
 	int fd, pm;
 	uint64_t pgsz;
 	struct plbuf_hpage *pages;
-	size_t mapped;
+	size_t mapped, cap;
 	int nbatches;
 	struct { void *va; size_t npages; } batch[MAX_BATCHES];
 };
@@ -261,8 +294,6 @@ static void search_end(struct search *s)
 {
 	for (int i = 0; i < s->nbatches; i++)
 		munmap(s->batch[i].va, s->batch[i].npages * s->pgsz);
-	if (s->pm >= 0)
-		close(s->pm);
 	/* Pages no mapping holds any more go back to the pool with the file. */
 	if (s->fd >= 0)
 		close(s->fd);
@@ -276,6 +307,15 @@ static int search_grow(struct search *s, size_t want)
 	uint64_t P = s->pgsz;
 	char *va;
 
+	if (s->mapped + want > s->cap) {
+		size_t cap = s->mapped + want > 2 * s->cap ? s->mapped + want : 2 * s->cap;
+		struct plbuf_hpage *p = realloc(s->pages, cap * sizeof(*p));
+
+		if (!p)
+			return plbuf__err(ENOMEM, "out of process memory");
+		s->pages = p;
+		s->cap = cap;
+	}
 	if (plbuf__sys_ftruncate(s->fd, (off_t)((s->mapped + want) * P)) < 0)
 		return plbuf__err(errno, "hugepage: cannot size a hugetlb memfd to %zu pages: %s",
 				  s->mapped + want, strerror(errno));
@@ -421,33 +461,73 @@ static int release_rest(struct search *s, size_t first, size_t n)
 	return 0;
 }
 
+/* The context's /proc/self/pagemap, opened again in a forked child: the one it inherited shows
+ * its parent's pages. */
+static int pagemap_fd(struct hp *h)
+{
+	pid_t pid = getpid();
+	int fd;
+
+	if (h->pm >= 0 && h->pm_pid == pid)
+		return h->pm;
+	if (h->pm >= 0)
+		close(h->pm); /* the child's copy; the parent's stays open */
+	h->pm = -1;
+	if ((fd = pagemap_open()) < 0)
+		return fd;
+	h->pm = fd;
+	h->pm_pid = pid;
+	return fd;
+}
+
+/* When the first batch is the run itself (one page, or pages the kernel gave in ascending
+ * physical order) its mapping is kept as it is, saving a remap per page. */
+static int batch_is_run(const struct search *s, long first, size_t n)
+{
+	if (s->nbatches != 1 || s->mapped != n || first != 0)
+		return 0;
+	for (size_t j = 0; j < n; j++)
+		if (s->pages[j].idx != j)
+			return 0;
+	return 1;
+}
+
+static int keep_batch(struct search *s, size_t n, struct plbuf_chunk *out)
+{
+	char *va = s->batch[0].va;
+	uint64_t len = n * s->pgsz;
+
+	if (plbuf__sys_mlock(va, len) < 0)
+		return plbuf__err(errno, "hugepage: cannot mlock %llu bytes: %s (raise RLIMIT_MEMLOCK: "
+				  "ulimit -l, or run as root)", (unsigned long long)len, strerror(errno));
+	s->nbatches = 0; /* the chunk owns the mapping now */
+	out->va = va;
+	out->dev = out->phys = s->pages[0].phys;
+	out->size = len;
+	out->priv_u64 = len;
+	return 0;
+}
+
 static int find_and_map(struct plbuf_ctx *ctx, uint64_t P, size_t n, uint64_t align,
 			uint64_t max_dev, struct plbuf_chunk *out)
 {
 	struct hp *h = ctx->priv;
 	struct search s = {.fd = -1, .pm = -1, .pgsz = P};
 	struct plbuf_run_stats st = {0, 0, UINT64_MAX};
-	uint64_t limit = hp_avail(P);
+	/* The pool's counters cost an open and a read each: they are read only when the kernel
+	 * refuses a batch, to tell "no pages left" from another process taking some meanwhile. */
+	uint64_t limit = h->max_pages ? h->max_pages : UINT64_MAX;
 	size_t want = n;
 	long first = -1;
-	char path[4096];
-	int err = 0, mmap_err = 0, shift = __builtin_ctzll(P);
+	int err = 0, mmap_err = 0, counted = 0, shift = __builtin_ctzll(P);
 
-	if (h->max_pages && limit > h->max_pages)
-		limit = h->max_pages;
-	s.pm = plbuf__sys_open(plbuf__path(path, sizeof(path), "/proc/self/pagemap"), O_RDONLY, 0);
-	if (s.pm < 0)
-		return plbuf__err(errno, "hugepage: cannot open %s: %s", path, strerror(errno));
+	if ((s.pm = pagemap_fd(h)) < 0)
+		return s.pm;
 	s.fd = plbuf__sys_memfd_create("plbuf-hugepage", MFD_HUGETLB |
 				       ((unsigned)shift << MFD_HUGE_SHIFT));
 	if (s.fd < 0) {
 		err = plbuf__err(errno, "hugepage: memfd_create(MFD_HUGETLB) of %llu-byte pages: %s",
 				 (unsigned long long)P, strerror(errno));
-		goto out;
-	}
-	s.pages = malloc((limit ? limit : 1) * sizeof(*s.pages));
-	if (!s.pages) {
-		err = plbuf__err(ENOMEM, "out of process memory");
 		goto out;
 	}
 	/* Map in growing batches and stop at the first usable run: mapping every free page of a
@@ -458,9 +538,21 @@ static int find_and_map(struct plbuf_ctx *ctx, uint64_t P, size_t n, uint64_t al
 		err = search_grow(&s, want);
 		if (err < 0)
 			goto out;
-		if (err > 0) { /* fewer pages than counted (another process took some) */
-			mmap_err = errno;
+		if (err > 0) {
+			int e = errno;
+
 			err = 0;
+			if (!counted) {
+				uint64_t a = hp_avail(P);
+
+				counted = 1;
+				if (s.mapped + a < limit)
+					limit = s.mapped + a;
+				if (s.mapped + want > limit)
+					continue; /* the pool is short: map what it has */
+			}
+			/* fewer pages than counted (another process took some) */
+			mmap_err = e;
 			if (want == 1)
 				break;
 			want /= 2;
@@ -478,7 +570,9 @@ static int find_and_map(struct plbuf_ctx *ctx, uint64_t P, size_t n, uint64_t al
 				   h->max_pages && s.mapped >= h->max_pages);
 		goto out;
 	}
-	if ((err = release_rest(&s, (size_t)first, n)) == 0)
+	if (batch_is_run(&s, first, n))
+		err = keep_batch(&s, n, out);
+	else if ((err = release_rest(&s, (size_t)first, n)) == 0)
 		err = map_run(&s, (size_t)first, n, out);
 out:
 	search_end(&s);
