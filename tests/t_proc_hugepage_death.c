@@ -34,6 +34,7 @@ int main(void)
 		_exit(0);
 	}
 	CHECK(pid > 0);
+	close(fds[1]); /* so that a child that dies early makes read() return 0, not hang */
 	CHECK(read(fds[0], &c, 1) == 1);
 	long during = hp_free(MB2);
 

@@ -42,6 +42,7 @@ int main(void)
 		_exit(0);
 	}
 	CHECK(pid > 0);
+	close(fds[1]); /* so that a child that dies early gives EOF, not a hang */
 	FILE *f = fdopen(fds[0], "r");
 	unsigned long long a;
 

@@ -39,6 +39,7 @@ int main(void)
 		exit(0);
 	}
 	int status;
+	close(fds[1]); /* a child that dies early gives EOF, not a hang */
 	waitpid(pid, &status, 0);
 	memset(name, 0, sizeof(name));
 	CHECK(read(fds[0], name, sizeof(name) - 1) > 0);
@@ -46,6 +47,8 @@ int main(void)
 	CHECK(strncmp(name, "plbuf-sim-", 10) == 0 && !exists(name));
 
 	/* A child killed with SIGKILL leaves its file; the next context reaps it. */
+	close(fds[0]);
+	CHECK(pipe(fds) == 0);
 	pid = fork();
 	if (pid == 0) {
 		plbuf_ctx *c = plbuf_open("sim", NULL);
@@ -53,6 +56,7 @@ int main(void)
 		pause();
 		exit(0);
 	}
+	close(fds[1]);
 	memset(name, 0, sizeof(name));
 	CHECK(read(fds[0], name, sizeof(name) - 1) > 0);
 	name[strcspn(name, "\n")] = 0;
