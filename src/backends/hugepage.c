@@ -157,17 +157,6 @@ static int pagemap_open(void)
 	return fd;
 }
 
-/* Whether this process may read PFNs. */
-static int pfns_readable(void)
-{
-	int fd = pagemap_open();
-
-	if (fd < 0)
-		return fd;
-	close(fd);
-	return 0;
-}
-
 static int hp_probe(char *why, size_t len)
 {
 	uint64_t sizes[MAX_SIZES];
@@ -178,11 +167,12 @@ static int hp_probe(char *why, size_t len)
 		snprintf(why, len, "no %s: this kernel has no hugetlbfs (CONFIG_HUGETLBFS)", HP_SYS);
 		return -ENOENT;
 	}
-	if ((err = pfns_readable()) < 0) {
+	if ((err = pagemap_open()) < 0) {
 		snprintf(why, len, "needs root (CAP_SYS_ADMIN) to read physical addresses from "
 			 "/proc/self/pagemap");
 		return err;
 	}
+	close(err);
 	why[0] = 0;
 	for (int i = 0; i < n; i++) {
 		uint64_t a = hp_avail(sizes[i]);
@@ -388,13 +378,31 @@ static int no_run_error(const struct search *s, size_t n, uint64_t align, uint64
 			  fmt_size(b, sizeof(b), st->longest * P), b);
 }
 
-/* Maps the run pages[first..first+n) into one virtual range of n * P bytes. */
+/* When the first batch is the run itself (one page, or pages the kernel gave in ascending
+ * physical order) its mapping is kept as it is, saving a remap per page. */
+static int batch_is_run(const struct search *s, long first, size_t n)
+{
+	if (s->nbatches != 1 || s->mapped != n || first != 0)
+		return 0;
+	for (size_t j = 0; j < n; j++)
+		if (s->pages[j].idx != j)
+			return 0;
+	return 1;
+}
+
+/* Maps the run pages[first..first+n) into one virtual range of n * P bytes, or keeps the batch
+ * that is the run already. */
 static int map_run(struct search *s, size_t first, size_t n, struct plbuf_chunk *out)
 {
 	uint64_t P = s->pgsz, len = n * P, phys;
 	char *res, *va;
 	int err = 0;
 
+	if (batch_is_run(s, (long)first, n)) {
+		va = s->batch[0].va;
+		s->nbatches = 0; /* the chunk's mapping now, or unmapped below */
+		goto lock;
+	}
 	res = plbuf__sys_mmap(NULL, len + P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 			      -1, 0);
 	if (res == MAP_FAILED)
@@ -421,6 +429,7 @@ static int map_run(struct search *s, size_t first, size_t n, struct plbuf_chunk 
 					 (unsigned long long)(s->pages[first].phys + j * P),
 					 (unsigned long long)phys);
 	}
+lock:
 	if (!err && plbuf__sys_mlock(va, len) < 0)
 		err = plbuf__err(errno, "hugepage: cannot mlock %llu bytes: %s (raise RLIMIT_MEMLOCK: "
 				 "ulimit -l, or run as root)", (unsigned long long)len, strerror(errno));
@@ -478,34 +487,6 @@ static int pagemap_fd(struct hp *h)
 	h->pm = fd;
 	h->pm_pid = pid;
 	return fd;
-}
-
-/* When the first batch is the run itself (one page, or pages the kernel gave in ascending
- * physical order) its mapping is kept as it is, saving a remap per page. */
-static int batch_is_run(const struct search *s, long first, size_t n)
-{
-	if (s->nbatches != 1 || s->mapped != n || first != 0)
-		return 0;
-	for (size_t j = 0; j < n; j++)
-		if (s->pages[j].idx != j)
-			return 0;
-	return 1;
-}
-
-static int keep_batch(struct search *s, size_t n, struct plbuf_chunk *out)
-{
-	char *va = s->batch[0].va;
-	uint64_t len = n * s->pgsz;
-
-	if (plbuf__sys_mlock(va, len) < 0)
-		return plbuf__err(errno, "hugepage: cannot mlock %llu bytes: %s (raise RLIMIT_MEMLOCK: "
-				  "ulimit -l, or run as root)", (unsigned long long)len, strerror(errno));
-	s->nbatches = 0; /* the chunk owns the mapping now */
-	out->va = va;
-	out->dev = out->phys = s->pages[0].phys;
-	out->size = len;
-	out->priv_u64 = len;
-	return 0;
 }
 
 static int find_and_map(struct plbuf_ctx *ctx, uint64_t P, size_t n, uint64_t align,
@@ -570,9 +551,9 @@ static int find_and_map(struct plbuf_ctx *ctx, uint64_t P, size_t n, uint64_t al
 				   h->max_pages && s.mapped >= h->max_pages);
 		goto out;
 	}
-	if (batch_is_run(&s, first, n))
-		err = keep_batch(&s, n, out);
-	else if ((err = release_rest(&s, (size_t)first, n)) == 0)
+	if (!batch_is_run(&s, first, n))
+		err = release_rest(&s, (size_t)first, n);
+	if (!err)
 		err = map_run(&s, (size_t)first, n, out);
 out:
 	search_end(&s);
