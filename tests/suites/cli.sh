@@ -66,7 +66,7 @@ if make -s BUILD="$B" install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1 &&
    [ -f "$d/usr/include/plbuf.h" ] && [ -x "$d/usr/bin/plbuf" ] && [ -f "$d/usr/lib/pkgconfig/plbuf.pc" ] &&
    readelf -d "$d/usr/lib/libplbuf.so" | grep -q 'SONAME.*libplbuf.so.0'; then
 	flags=$(PKG_CONFIG_SYSROOT_DIR="$d" PKG_CONFIG_PATH="$d/usr/lib/pkgconfig" pkg-config --cflags --libs plbuf)
-	if cc -std=c11 examples/hello.c $flags -o "$d/hello" && LD_LIBRARY_PATH="$d/usr/lib" "$d/hello" | grep -q "device address"; then
+	if cc -std=c11 examples/hello.c $flags -o "$d/hello" && LD_LIBRARY_PATH="$d/usr/lib" "$d/hello" | grep -q "give the IP 0x"; then
 		ok install-and-readme-example
 	else
 		ko install-and-readme-example "example did not build or run against the install"
