@@ -26,6 +26,11 @@ log=$out/log.txt
 : >"$log"
 echo "bench,contender,op,size,state,threads,n,p50,p99,mean,unit" >"$csv"
 
+# The hugepage tests serialise on this lock (tests/lib/hugepages.h): take it too, so that a bench run
+# and a test run never change or use the pool under each other.
+exec 9>/tmp/plbuf-hugepage-tests.lock
+flock 9
+
 # Hugepages: 1024 x 2 MiB (2 GiB) covers DPDK's heap and a 64 MiB buffer run for each contender.
 hp=/proc/sys/vm/nr_hugepages
 want=${BENCH_HUGEPAGES:-1024}

@@ -146,7 +146,9 @@ struct plbuf_alloc_opts {
  *   ENOENT  no bank of that name;
  *   ENOMEM  no memory (the message says how much was asked, how much is free where, and how to
  *           get more);
- *   ERANGE  no memory below max_device_address. */
+ *   ERANGE  no memory below max_device_address;
+ *   EOPNOTSUPP  the bank cannot give memory of the cacheability asked, or cached memory there
+ *           could not be cleaned (ARMv7 without a driver that syncs). */
 plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *shape, const char *dtype,
                           const struct plbuf_alloc_opts *opts);
 
