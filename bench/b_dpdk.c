@@ -163,14 +163,6 @@ struct job {
 	uint64_t start_ns, end_ns, cpu_ns;
 };
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void *worker(void *arg)
 {
 	struct job *j = arg;
@@ -180,7 +172,7 @@ static void *worker(void *arg)
 		rte_free(rte_malloc(NULL, 64, 64));
 	pthread_barrier_wait(j->start);
 	j->start_ns = bench_mono_ns();
-	j->cpu_ns = thread_cpu_ns();
+	j->cpu_ns = bench_thread_cpu_ns();
 	for (long i = 0; i < j->iters; i++) {
 		void *p = rte_malloc(NULL, 64, 64);
 
@@ -192,7 +184,7 @@ static void *worker(void *arg)
 		rte_free(p);
 	}
 	j->end_ns = bench_mono_ns();
-	j->cpu_ns = thread_cpu_ns() - j->cpu_ns;
+	j->cpu_ns = bench_thread_cpu_ns() - j->cpu_ns;
 	return NULL;
 }
 

@@ -29,14 +29,6 @@ struct job {
 	uint64_t start_ns, end_ns, cpu_ns;
 };
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void *worker(void *arg)
 {
 	struct job *j = arg;
@@ -56,7 +48,7 @@ static void *worker(void *arg)
 	}
 	pthread_barrier_wait(j->start);
 	j->start_ns = bench_mono_ns();
-	j->cpu_ns = thread_cpu_ns();
+	j->cpu_ns = bench_thread_cpu_ns();
 	for (long i = 0; i < j->iters; i++) {
 		if (j->c == GLIBC) {
 			void *p = malloc(j->size);
@@ -75,7 +67,7 @@ static void *worker(void *arg)
 		}
 	}
 	j->end_ns = bench_mono_ns();
-	j->cpu_ns = thread_cpu_ns() - j->cpu_ns;
+	j->cpu_ns = bench_thread_cpu_ns() - j->cpu_ns;
 	return NULL;
 }
 

@@ -49,6 +49,15 @@ static inline uint64_t bench_mono_ns(void)
 
 /* The TSC where it is invariant (x86: lfence keeps the operations being timed inside the
  * brackets), else CLOCK_MONOTONIC. */
+/* CPU time this thread has used, for throughput per CPU-second beside wall-clock time. */
+static inline uint64_t bench_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static inline uint64_t bench_ticks(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
