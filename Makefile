@@ -9,7 +9,7 @@ CC      ?= cc
 AR      ?= ar
 # SAN=1: AddressSanitizer + UBSan build (make check does one in build/asan).
 SAN     ?=
-# FAULT=1: the system-call door (src/sys.h) asks tests/lib/fault.c first; only the fault tests'
+# FAULT=1: the system-call door (src/os/sys.h) asks tests/lib/fault.c first; only the fault tests'
 # own build has it (tests/suites/fault.sh), never a library that is installed.
 # TSAN=1: ThreadSanitizer (tests/suites/tsan.sh).  FUZZ=1 with CC=clang: libFuzzer coverage
 # (make fuzz, tests/suites/fuzz.sh).
@@ -67,7 +67,7 @@ CPPFLAGS += -DPLBUF_HAVE_XRT -I/usr/include/xrt
 XRT_LIBS := -lxrt_coreutil -lxrt_core
 endif
 
-LIB_SRC  := $(sort $(wildcard src/*.c src/backends/*.c)) $(ARCH_SRC)
+LIB_SRC  := $(sort $(wildcard src/*.c src/os/*.c src/backends/*.c)) $(ARCH_SRC)
 ifneq ($(HAVE_XRT),1)
 LIB_SRC  := $(filter-out src/backends/xrt.c,$(LIB_SRC))
 endif

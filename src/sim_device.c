@@ -14,7 +14,7 @@
 
 #include "internal.h"
 #include "sim_format.h"
-#include "sys.h"
+#include "os/sys.h"
 
 struct plbuf_sim_dev {
 	void *file;

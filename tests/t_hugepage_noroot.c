@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 
 #include "hugepages.h"
-#include "pagemap.h"
+#include "os/pagemap.h"
 
 static int child(void)
 {

@@ -1,6 +1,6 @@
 /* The run search on made-up physical addresses: descending order (as the kernel often gives
  * pages), gaps, alignment, max_dev; and the pagemap record decoder. */
-#include "pagemap.h"
+#include "os/pagemap.h"
 #include "test.h"
 
 #define P (2ull << 20)

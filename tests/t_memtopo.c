@@ -2,7 +2,7 @@
  * index, type, used, base, size from KiB, tag); truncated or foreign data is refused with the
  * file named, never read past its end. */
 #include "test.h"
-#include "memtopo.h"
+#include "os/memtopo.h"
 
 static unsigned char img[4096];
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "fixture.h"
-#include "physmem.h"
+#include "os/physmem.h"
 #include "test.h"
 
 /* Mappings of the fixture's /dev/mem in this process. */

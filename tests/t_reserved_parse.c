@@ -1,5 +1,5 @@
 /* The parsers behind reserved: /proc/iomem lines, region specs, UIO map specs. */
-#include "physmem.h"
+#include "os/physmem.h"
 #include "test.h"
 
 int main(void)

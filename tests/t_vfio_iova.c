@@ -3,7 +3,7 @@
  * malformed chains included. */
 #include <linux/vfio.h>
 
-#include "iova.h"
+#include "os/iova.h"
 #include "test.h"
 
 int main(void)

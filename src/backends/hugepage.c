@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #include "context.h"
-#include "pagemap.h"
-#include "sys.h"
+#include "os/pagemap.h"
+#include "os/sys.h"
 
 #define HP_SYS "/sys/kernel/mm/hugepages"
 #define GIB (1ull << 30)

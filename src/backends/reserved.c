@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "context.h"
-#include "physmem.h"
-#include "sys.h"
+#include "os/physmem.h"
+#include "os/sys.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define RSV_COHERENT_DEFAULT 1 /* PCIe snoops the CPU caches */

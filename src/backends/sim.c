@@ -27,7 +27,7 @@
 
 #include "context.h"
 #include "sim_format.h"
-#include "sys.h"
+#include "os/sys.h"
 
 #define SIM_DEFAULT_BANKS "DDR0@0x40000000:512M"
 

@@ -50,7 +50,7 @@
 #include <unistd.h>
 
 #include "context.h"
-#include "sys.h"
+#include "os/sys.h"
 
 /* ---- u-dma-buf-ioctl.h (v5.2.0): magic 'U'; both structures are 24 bytes on every ABI. */
 struct udmabuf_drv_info {

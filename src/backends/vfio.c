@@ -5,7 +5,7 @@
  * that the IOMMU translates.  So a buffer needs no physical contiguity at all, only a contiguous
  * IOVA range: each chunk is ordinary memory (2 MiB huge pages when there are free ones, so the
  * IOMMU can use large pages too) mapped with VFIO_IOMMU_MAP_DMA at IOVAs plbuf assigns from its own
- * allocator (src/iova.c), lowest first, inside the ranges the IOMMU reports as valid.
+ * allocator (src/os/iova.c), lowest first, inside the ranges the IOMMU reports as valid.
  * device address = IOVA; physical address = PLBUF_NO_ADDRESS, because it would be of no use to the
  * device (the IOMMU faults on it) and a page-by-page answer would not describe a buffer anyway.
  *
@@ -33,9 +33,9 @@
 #include <unistd.h>
 
 #include "context.h"
-#include "iova.h"
-#include "pcidev.h"
-#include "sys.h"
+#include "os/iova.h"
+#include "os/pcidev.h"
+#include "os/sys.h"
 
 #define IOVA_BASE_DEFAULT 0x100000ull /* 1 MiB: keeps 0 and small offsets invalid */
 #define HUGE_2M (2ull << 20)

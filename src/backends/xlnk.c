@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "context.h"
-#include "sys.h"
+#include "os/sys.h"
 
 /* ---- xlnk-ioctl.h, xlnk.h, xlnk-sysdef.h (2018.1-2019.2) */
 #define XLNK_IOCALLOCBUF  _IOWR('X', 2, unsigned long)

@@ -35,7 +35,7 @@
 #include <xrt/xrt_device.h>
 
 #include "context.h"
-#include "memtopo.h"
+#include "os/memtopo.h"
 
 #define XRT_BO_LIMIT (4ull << 30) /* XRT#6131 */
 

@@ -44,8 +44,8 @@
 #include <sys/stat.h>
 
 #include "context.h"
-#include "memtopo.h"
-#include "sys.h"
+#include "os/memtopo.h"
+#include "os/sys.h"
 
 /* DRM core (Linux include/uapi/drm/drm.h). */
 struct zocl_drm_version {

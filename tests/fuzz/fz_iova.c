@@ -9,7 +9,7 @@
  * bytes: kind, log2 size, size mantissa, log2 alignment, max (log2).
  */
 #include "fuzz.h"
-#include "iova.h"
+#include "os/iova.h"
 
 #define LIVE 64
 

@@ -4,7 +4,7 @@
  * a file as the backends do (plbuf__memtopo_read_file).  Byte 0 picks the parser.
  */
 #include "fuzz.h"
-#include "memtopo.h"
+#include "os/memtopo.h"
 #include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

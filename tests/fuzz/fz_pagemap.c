@@ -8,7 +8,7 @@
  * bytes 3-10 max_dev, then 8-byte records (their PFNs, small multiples when byte 0 says so).
  */
 #include "fuzz.h"
-#include "pagemap.h"
+#include "os/pagemap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,7 +8,7 @@
  * by '|': iomem file, region spec, UIO spec, uio0/name, map addr, map size, map offset.
  */
 #include "fuzz.h"
-#include "physmem.h"
+#include "os/physmem.h"
 #include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -17,7 +17,7 @@
 #include "fuzz.h"
 #include "internal.h"
 #include "backend.h"
-#include "pcidev.h"
+#include "os/pcidev.h"
 
 static void mode_attr(char **f)
 {

@@ -2,7 +2,7 @@
  * fault.h - making the library's system calls fail, for the fault-injection tests (t_fault_*.c).
  *
  * A library built with -DPLBUF_FAULT_INJECTION (make FAULT=1; tests/suites/fault.sh builds one in
- * its own directory) asks plbuf__fault() before every call of src/sys.h's door; tests/lib/fault.c
+ * its own directory) asks plbuf__fault() before every call of src/os/sys.h's door; tests/lib/fault.c
  * defines it here, with counters and one armed fault.  In an ordinary build nothing calls it.
  *
  * fault_run() is the method: run a whole life of a context (open, allocate, sync, free, close)
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sys.h"
+#include "os/sys.h"
 
 #define FAULT_ANY PLBUF_SYS_NCALLS
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Fault-injection suite (docs/robustness.md).  Builds the library with the system-call hook
-# (FAULT=1, src/sys.h) and ASan+UBSan in $PLBUF_TEST_BUILD/fault, a build of its own that nothing
+# (FAULT=1, src/os/sys.h) and ASan+UBSan in $PLBUF_TEST_BUILD/fault, a build of its own that nothing
 # installs, with the tests tests/t_fault_*.c (which only that build makes), and runs each:
 #   RESULT pass|fail|skip fault/<test> [reason]
 # LeakSanitizer reports, at each test's exit, heap memory that a failure path lost.

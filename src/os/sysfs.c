@@ -14,7 +14,7 @@
 
 #include "internal.h"
 #include "backend.h"
-#include "sys.h"
+#include "os/sys.h"
 
 const char *plbuf__path(char *buf, size_t len, const char *path)
 {

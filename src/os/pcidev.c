@@ -11,8 +11,8 @@
 
 #include "backend.h"
 #include "internal.h"
-#include "pcidev.h"
-#include "sys.h"
+#include "os/pcidev.h"
+#include "os/sys.h"
 
 /* "0000:00:03.0" or "00:03.0", any case, into the canonical form sysfs uses. */
 int plbuf__pci_addr_parse(const char *in, char *out, size_t len)

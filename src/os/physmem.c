@@ -11,8 +11,8 @@
 
 #include "backend.h"
 #include "internal.h"
-#include "physmem.h"
-#include "sys.h"
+#include "os/physmem.h"
+#include "os/sys.h"
 
 static int parse_hex(const char *s, const char **end, uint64_t *out)
 {

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "internal.h"
-#include "pagemap.h"
-#include "sys.h"
+#include "os/pagemap.h"
+#include "os/sys.h"
 
 int plbuf__pagemap_decode(uint64_t rec, uint64_t *pfn)
 {

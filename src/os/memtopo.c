@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "memtopo.h"
-#include "sys.h"
+#include "os/memtopo.h"
+#include "os/sys.h"
 
 #define MEMDATA_OFF 8
 #define MEMDATA_SIZE 40

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iova.h"
+#include "os/iova.h"
 
 static int insert_at(struct plbuf_iova *a, int i, uint64_t start, uint64_t end)
 {
