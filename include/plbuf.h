@@ -24,9 +24,30 @@
 extern "C" {
 #endif
 
+/* The version of this header: the one place the version is written (the Makefile, plbuf.pc and
+ * the Python package read it from here).  PLBUF_VERSION_NUMBER compares as an integer:
+ * #if PLBUF_VERSION_NUMBER >= PLBUF_VERSION_AT(0, 2, 0).  plbuf_version_number() is the same
+ * number for the library actually loaded, which may be newer than the header a program was built
+ * with (never older in its major version: the soname says so). */
 #define PLBUF_VERSION_MAJOR 0
-#define PLBUF_VERSION_MINOR 1
+#define PLBUF_VERSION_MINOR 2
 #define PLBUF_VERSION_PATCH 0
+#define PLBUF_VERSION_AT(major, minor, patch) ((major) * 10000 + (minor) * 100 + (patch))
+#define PLBUF_VERSION_NUMBER                                                                       \
+	PLBUF_VERSION_AT(PLBUF_VERSION_MAJOR, PLBUF_VERSION_MINOR, PLBUF_VERSION_PATCH)
+
+/* Growing the ABI.  Every struct a caller allocates ends in reserved space, so that a new field
+ * takes reserved bytes and old binaries keep working: the options struct must be zeroed (= every
+ * default) and the library refuses non-zero reserved bytes with EINVAL (a program built for a
+ * newer plbuf, on an older library); the info structs have their reserved bytes zeroed by the
+ * library.  Their sizes are fixed per ABI (src/abi.c asserts them, and that no padding holes are
+ * left).  On 32-bit systems a pointer is followed by 4 reserved bytes, so that the options struct
+ * has the same offsets everywhere. */
+#if UINTPTR_MAX == 0xffffffffu
+#define PLBUF_PTR_PAD_(name) uint32_t name;
+#else
+#define PLBUF_PTR_PAD_(name)
+#endif
 
 /* numpy's limit on dimensions (NPY_MAXDIMS in numpy 1.x). */
 #define PLBUF_MAXDIM 32
@@ -52,15 +73,18 @@ struct plbuf_dtype_info {
 	char str[PLBUF_DTYPE_STRLEN]; /* dtype.str: "<u4", ">f8", "|b1", "<U5", "<M8[ns]", "|V12" */
 	char kind;                    /* dtype.kind: b i u f c m M S U V */
 	char byteorder;               /* dtype.byteorder: '<' '>' '|' '=' (as numpy reports it) */
+	char reserved0[2];
 	int nfields;                  /* len(dtype.fields), 0 when not a record */
 	uint64_t itemsize;            /* dtype.itemsize */
 	uint64_t alignment;           /* dtype.alignment */
 	/* Sub-array dtypes ("(2,3)f4"): numpy expands them into the array's shape. */
 	int subndim;                          /* len(dtype.shape); 0 when not a sub-array */
+	int32_t reserved1;
 	int64_t subshape[PLBUF_MAXDIM];       /* dtype.shape */
 	char base[PLBUF_DTYPE_STRLEN];        /* dtype.base.str (== str when not a sub-array) */
 	uint64_t base_itemsize;               /* dtype.base.itemsize */
 	uint64_t base_alignment;              /* dtype.base.alignment */
+	uint64_t reserved[10];                /* zeroed: room for new fields (512 bytes in all) */
 };
 
 /* Parses a dtype string exactly as numpy.dtype() does.
@@ -100,6 +124,8 @@ struct plbuf_bank_info {
 	uint64_t free;            /* bytes not allocated (an upper bound: fragmentation) */
 	uint64_t largest;         /* largest single allocation that would succeed now */
 	int coherent;             /* 1 when cached buffers in the bank are coherent with the device */
+	int32_t reserved0;
+	uint64_t reserved[7];     /* zeroed: room for new fields (128 bytes in all) */
 };
 /* Number of banks, or a negative errno. */
 int plbuf_ctx_nbanks(plbuf_ctx *ctx);
@@ -113,6 +139,7 @@ struct plbuf_probe_info {
 	int usable;          /* 1 when it could be opened here */
 	int rank;            /* order of preference of the automatic choice (lower first) */
 	char why[256];       /* why it is not usable, or what it found */
+	uint64_t reserved[5]; /* zeroed: room for new fields */
 };
 /* Probes backend i (0 <= i < count).  Returns the number of backends, whatever i is; fills *out
  * when i is in range and out is not NULL. */
@@ -126,16 +153,22 @@ enum plbuf_cacheable {
 	PLBUF_CACHEABLE_NO = 2,      /* write-combine where the backend can, else uncached */
 };
 
-/* Options of plbuf_allocate(); a zeroed struct (or NULL) means every default. */
+/* Options of plbuf_allocate(); a zeroed struct (or NULL) means every default.  Zero it before
+ * setting fields (`struct plbuf_alloc_opts o = {.bank = "DDR1"};` or memset): the reserved bytes
+ * must be zero (EINVAL otherwise).  104 bytes on every ABI. */
 struct plbuf_alloc_opts {
 	char order;                  /* 'C' (default when 0) or 'F' */
+	char reserved0[3];
 	int cacheable;               /* enum plbuf_cacheable */
 	const char *bank;            /* memory bank by name (PYNQ's target=ol.DDR0); NULL: default */
+	PLBUF_PTR_PAD_(reserved1)
 	uint64_t alignment;          /* device-address alignment, a power of two; 0: line size */
 	int zero;                    /* 1: fill with zeros (and make that visible to the device) */
+	int32_t reserved2;
 	uint64_t max_device_address; /* highest device address the IP can reach (e.g. 0xffffffff for
 	                                a 32-bit AXI master); 0: no limit.  Every byte must lie below
 	                                or at it. */
+	uint64_t reserved[8];        /* zero: room for new options */
 };
 
 /* Allocates an array of the given shape and dtype: numpy.ndarray(shape, dtype, order=...).
@@ -234,7 +267,10 @@ int plbuf_sim_write(plbuf_sim_dev *dev, uint64_t addr, const void *src, uint64_t
 int plbuf_vfio_device_fd(const plbuf_ctx *ctx);
 
 /* ---------------------------------------------------------------- version */
+/* The loaded library's version: "0.2.0", and PLBUF_VERSION_AT(0, 2, 0) as a number that compares
+ * with PLBUF_VERSION_NUMBER (the header's).  Never fail. */
 const char *plbuf_version(void);
+int plbuf_version_number(void);
 
 #ifdef __cplusplus
 }

@@ -294,6 +294,11 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 
 	if (!opts)
 		opts = &defaults;
+	if (plbuf__abi_reserved_set(opts))
+		return plbuf__errp(EINVAL, "plbuf_allocate: the reserved bytes of struct plbuf_alloc_opts "
+				   "are not zero: zero the struct before setting fields (= {...} or memset), "
+				   "or the program was built for a newer plbuf than this %s",
+				   plbuf_version());
 	if (!ctx && !(ctx = plbuf_default()))
 		return NULL;
 	order = opts->order ? opts->order : 'C';

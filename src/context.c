@@ -17,6 +17,11 @@ PLBUF_EXPORT const char *plbuf_version(void)
 	return STR(PLBUF_VERSION_MAJOR) "." STR(PLBUF_VERSION_MINOR) "." STR(PLBUF_VERSION_PATCH);
 }
 
+PLBUF_EXPORT int plbuf_version_number(void)
+{
+	return PLBUF_VERSION_NUMBER;
+}
+
 const struct plbuf_backend *plbuf__backend_find(const char *name)
 {
 	for (int i = 0; plbuf__backends[i]; i++)

@@ -9,7 +9,7 @@
 /* Per thread, so that concurrent callers never read each other's message. */
 static _Thread_local char last_msg[512];
 
-const char *plbuf_errmsg(void)
+PLBUF_EXPORT const char *plbuf_errmsg(void)
 {
 	return last_msg;
 }
@@ -40,7 +40,7 @@ void *plbuf__errp(int err, const char *fmt, ...)
 	return NULL;
 }
 
-const char *plbuf_strerror(int err)
+PLBUF_EXPORT const char *plbuf_strerror(int err)
 {
 	if (err < 0)
 		err = -err;

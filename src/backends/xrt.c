@@ -1,7 +1,14 @@
 /*
- * xrt - buffer objects through XRT's C API (Debian's libxrt-dev): Alveo cards, and Versal /
- * Zynq UltraScale+ boards running XRT.  Built only where XRT's headers are (the Makefile defines
- * PLBUF_HAVE_XRT and links -lxrt_coreutil -lxrt_core).
+ * xrt - buffer objects through XRT's C API: Alveo cards, and Versal / Zynq UltraScale+ boards
+ * running XRT.
+ *
+ * XRT is loaded at run time (dlopen of libxrt_coreutil.so.2 and libxrt_core.so.2), never linked:
+ * XRT is C++ and brings boost and libstdc++ with it, which a C library must not impose on every
+ * program (a static link of a plain C program would fail, and a board without XRT could not run the
+ * binary at all).  One build works on a machine with XRT and on one without; without it, the backend
+ * is listed as not usable and says which package to install.  The few prototypes used are declared
+ * here from XRT's documented C API (xrt/xrt_bo.h, xrt/xrt_device.h, xrt.h of XRT 2.x), so building
+ * needs no XRT headers either.
  *
  * The Alveo model, as PYNQ uses it: a BO is device memory on the card plus a host mirror that the
  * CPU maps (xrtBOMap); xrtBOSync(bo, dir, size, offset) moves the bytes between them by DMA.  So
@@ -25,17 +32,84 @@
  *
  * Options: device=N  xclbin=PATH  banks=I[,J...]  mirror=0|1  chunk=SIZE
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <xrt.h>
-#include <xrt/xrt_bo.h>
-#include <xrt/xrt_device.h>
-
 #include "context.h"
 #include "os/memtopo.h"
+
+/* XRT's C API, as far as plbuf uses it.  Handles are opaque pointers; the values are XRT's ABI
+ * (xrt_mem.h: XCL_BO_FLAGS_CACHEABLE 1<<24, XCL_BO_FLAGS_HOST_ONLY 1<<29; xrt.h: enum
+ * xclBOSyncDirection). */
+typedef void *xrtDeviceHandle;
+typedef void *xrtBufferHandle;
+#define XRT_BO_FLAGS_CACHEABLE (1ull << 24)
+#define XRT_BO_FLAGS_HOST_ONLY (1ull << 29)
+enum { XCL_BO_SYNC_BO_TO_DEVICE = 0, XCL_BO_SYNC_BO_FROM_DEVICE = 1 };
+
+/* The libraries: the SONAMEs of XRT 2.x (Debian's libxrt2).  Loaded once, never unloaded (XRT
+ * starts threads and registers C++ destructors that must outlive every BO). */
+#define XRT_COREUTIL "libxrt_coreutil.so.2"
+#define XRT_CORE "libxrt_core.so.2"
+
+static struct {
+	unsigned (*Probe)(void);                                  /* xclProbe, libxrt_core */
+	xrtDeviceHandle (*DeviceOpen)(unsigned index);
+	int (*DeviceClose)(xrtDeviceHandle);
+	xrtBufferHandle (*BOAlloc)(xrtDeviceHandle, size_t, uint64_t flags, uint32_t group);
+	int (*BOFree)(xrtBufferHandle);
+	uint64_t (*BOAddress)(xrtBufferHandle);
+	void *(*BOMap)(xrtBufferHandle);
+	int (*BOSync)(xrtBufferHandle, int dir, size_t size, size_t offset);
+	int loaded;           /* 1 when every symbol above was found */
+	char why[200];        /* else why not: dlerror()'s text */
+} api;
+static pthread_once_t api_once = PTHREAD_ONCE_INIT;
+
+static void *sym(void *lib, const char *soname, const char *name)
+{
+	void *p = dlsym(lib, name);
+
+	if (!p && !api.why[0])
+		snprintf(api.why, sizeof(api.why), "%s has no %s (not XRT 2.x?)", soname, name);
+	return p;
+}
+
+static void api_load(void)
+{
+	void *cu = dlopen(XRT_COREUTIL, RTLD_NOW | RTLD_LOCAL);
+	void *co = cu ? dlopen(XRT_CORE, RTLD_NOW | RTLD_LOCAL) : NULL;
+
+	if (!cu || !co) {
+		snprintf(api.why, sizeof(api.why), "%s", dlerror());
+		return;
+	}
+	/* POSIX leaves converting void * to a function pointer to dlsym's contract. */
+	*(void **)&api.Probe = sym(co, XRT_CORE, "xclProbe");
+	*(void **)&api.DeviceOpen = sym(cu, XRT_COREUTIL, "xrtDeviceOpen");
+	*(void **)&api.DeviceClose = sym(cu, XRT_COREUTIL, "xrtDeviceClose");
+	*(void **)&api.BOAlloc = sym(cu, XRT_COREUTIL, "xrtBOAlloc");
+	*(void **)&api.BOFree = sym(cu, XRT_COREUTIL, "xrtBOFree");
+	*(void **)&api.BOAddress = sym(cu, XRT_COREUTIL, "xrtBOAddress");
+	*(void **)&api.BOMap = sym(cu, XRT_COREUTIL, "xrtBOMap");
+	*(void **)&api.BOSync = sym(cu, XRT_COREUTIL, "xrtBOSync");
+	api.loaded = !api.why[0];
+}
+
+/* 0 when XRT's libraries are loaded, else -ENODEV with the reason written to why. */
+static int api_ready(char *why, size_t len)
+{
+	pthread_once(&api_once, api_load);
+	if (api.loaded)
+		return 0;
+	snprintf(why, len, "XRT is not installed: %s (install XRT: Debian's libxrt1, or "
+		 "Xilinx's xrt package; plbuf loads it at run time)", api.why);
+	return -ENODEV;
+}
 
 #define XRT_BO_LIMIT (4ull << 30) /* XRT#6131 */
 
@@ -50,9 +124,11 @@ struct xrt {
 
 static int xrt_probe(char *why, size_t len)
 {
-	unsigned n = xclProbe();
+	unsigned n;
 
-	if (n == 0) {
+	if (api_ready(why, len) < 0)
+		return -ENODEV;
+	if ((n = api.Probe()) == 0) {
 		snprintf(why, len, "XRT found no card: xclProbe() returned 0 (no Alveo card, or its "
 			 "xocl/xclmgmt drivers are not loaded; `xbutil examine` lists cards)");
 		return -ENODEV;
@@ -136,7 +212,7 @@ static void xrt_close(struct plbuf_ctx *ctx)
 	if (!x)
 		return;
 	if (x->dev)
-		xrtDeviceClose(x->dev);
+		api.DeviceClose(x->dev);
 	free(x);
 	ctx->priv = NULL;
 }
@@ -162,13 +238,19 @@ static int xrt_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 				  (unsigned long long)chunk);
 	if (xclbin && banks)
 		return plbuf__err(EINVAL, "xrt: give xclbin= or banks=, not both");
+	{
+		char why[320];
+
+		if (api_ready(why, sizeof(why)) < 0)
+			return plbuf__err(ENODEV, "xrt: %s", why);
+	}
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return plbuf__err(ENOMEM, "out of process memory");
 	ctx->priv = x;
 	ctx->chunk_size = chunk;
 	x->mirror = mirror != 0;
-	x->ncards = xclProbe();
+	x->ncards = api.Probe();
 	if (x->ncards == 0) {
 		err = plbuf__err(ENODEV, "xrt: no card: xclProbe() found none (no Alveo card, or its "
 				 "xocl/xclmgmt drivers are not loaded; `xbutil examine` lists cards)");
@@ -181,7 +263,7 @@ static int xrt_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 		goto fail;
 	}
 	x->index = (unsigned)index;
-	x->dev = xrtDeviceOpen(x->index);
+	x->dev = api.DeviceOpen(x->index);
 	if (!x->dev) {
 		err = plbuf__err(ENODEV, "xrt: xrtDeviceOpen(%u) failed (%s); check the card with "
 				 "`xbutil examine -d`", x->index, strerror(errno));
@@ -204,7 +286,7 @@ static int xrt_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint6
 {
 	struct xrt *x = ctx->priv;
 	uint64_t page = plbuf__page_size(), want = size, addr;
-	xrtBufferFlags flags = 0;
+	uint64_t flags = 0;
 	xrtBufferHandle bo;
 	void *va;
 
@@ -223,24 +305,24 @@ static int xrt_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint6
 		flags |= XRT_BO_FLAGS_HOST_ONLY;
 	else if (cached)
 		flags |= XRT_BO_FLAGS_CACHEABLE;
-	bo = xrtBOAlloc(x->dev, (size_t)want, flags, (xrtMemoryGroup)x->topo_index[bank]);
+	bo = api.BOAlloc(x->dev, (size_t)want, flags, (uint32_t)x->topo_index[bank]);
 	if (!bo)
 		return plbuf__err(ENOMEM, "xrt: xrtBOAlloc(%llu bytes, bank %s = memory group %d) "
 				  "failed (%s): the bank is full, or the card has no image loaded "
 				  "that connects it (`xbutil examine -d %u -r memory`)",
 				  (unsigned long long)want, ctx->banks[bank].name, x->topo_index[bank],
 				  strerror(errno), x->index);
-	addr = xrtBOAddress(bo);
+	addr = api.BOAddress(bo);
 	if (addr + want - 1 > max_dev || addr + want - 1 < addr) {
-		xrtBOFree(bo);
+		api.BOFree(bo);
 		return plbuf__err(ERANGE, "xrt: bank %s gave device address 0x%llx, above "
 				  "max_device_address 0x%llx; use a bank the IP reaches",
 				  ctx->banks[bank].name, (unsigned long long)addr,
 				  (unsigned long long)max_dev);
 	}
-	va = xrtBOMap(bo);
+	va = api.BOMap(bo);
 	if (!va) {
-		xrtBOFree(bo);
+		api.BOFree(bo);
 		return plbuf__err(EIO, "xrt: xrtBOMap of a %llu-byte buffer in bank %s failed",
 				  (unsigned long long)want, ctx->banks[bank].name);
 	}
@@ -261,13 +343,13 @@ static int xrt_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint6
 static void xrt_chunk_free(struct plbuf_ctx *ctx, struct plbuf_chunk *c)
 {
 	(void)ctx;
-	xrtBOFree(c->priv); /* unmaps the mirror too */
+	api.BOFree(c->priv); /* unmaps the mirror too */
 }
 
 static int xrt_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t off, uint64_t len,
 		    enum plbuf_sync_dir dir)
 {
-	int r = xrtBOSync(c->priv, dir == PLBUF_SYNC_TO_DEVICE ? XCL_BO_SYNC_BO_TO_DEVICE
+	int r = api.BOSync(c->priv, dir == PLBUF_SYNC_TO_DEVICE ? XCL_BO_SYNC_BO_TO_DEVICE
 							      : XCL_BO_SYNC_BO_FROM_DEVICE,
 			  (size_t)len, (size_t)off);
 
