@@ -10,9 +10,15 @@
  *  - Functions that return int return 0 (or a count) on success and a negative errno on failure.
  *  - Functions that return a pointer return NULL on failure and set errno.
  *  - After any failure, plbuf_errmsg() gives a sentence saying what failed and what to do about
- *    it (which file, ioctl, limit or argument).  The message is per thread.
+ *    it (which file, ioctl, limit or argument).  The message is per thread and keeps the last
+ *    failure's text until the next failure (a later successful call may clear it): read it right
+ *    after the failure, and let the return value, not the message, say whether a call failed.
  *  - Sizes, offsets and addresses are 64-bit everywhere, on 32-bit systems too.
  *  - Handles are opaque.  A context may be used from several threads at once.
+ *  - fork(): use an inherited context and its buffers in one of the two processes only (the
+ *    pool's bookkeeping is copied, not shared, so both could hand out the same device memory);
+ *    a child that needs plbuf opens its own context.
+ *  - Every function has a man page (plbuf_open(3), ...; plbuf(7) for the concepts and backends).
  */
 #ifndef PLBUF_H
 #define PLBUF_H
@@ -172,7 +178,7 @@ struct plbuf_alloc_opts {
 };
 
 /* Allocates an array of the given shape and dtype: numpy.ndarray(shape, dtype, order=...).
- * ctx NULL means plbuf_default().  ndim may be 0 (a scalar).  Sub-array dtypes extend the
+ * ctx NULL means plbuf_default().  dtype NULL means "u4".  ndim may be 0 (a scalar).  Sub-array dtypes extend the
  * shape as numpy does.  Fails with:
  *   EINVAL  a bad dtype, a negative or zero dimension, ndim out of [0, PLBUF_MAXDIM], bad opts;
  *   EOVERFLOW  the byte size does not fit in 64 bits (or in size_t);
@@ -191,7 +197,9 @@ plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *shape, const 
 int plbuf_free(plbuf_buf *buf);
 
 /* ---------------------------------------------------------------- queries
- * Cheap: no system call, no lock. */
+ * Cheap: no system call, no lock, and so no check of the handle: on a freed handle their result
+ * is undefined (the handle is reused).  The functions below that can fail (sync, views, copies)
+ * check it and return -EBADF. */
 
 void *plbuf_data(const plbuf_buf *buf);                   /* first element, for the CPU */
 uint64_t plbuf_device_address(const plbuf_buf *buf);      /* first element, for the IP */
@@ -240,6 +248,8 @@ plbuf_buf *plbuf_reshape(plbuf_buf *buf, int ndim, const int64_t *shape, char or
 /* ---------------------------------------------------------------- copies safe on any mapping
  * memcpy may use unaligned or vector accesses that fault (SIGBUS) on device-type (uncached arm64)
  * mappings.  These copy with naturally aligned accesses only. */
+/* Return 0, or -EINVAL (buf NULL, [offset, offset+size) outside the buffer, or a strided view),
+ * -EBADF (a freed buffer).  They do not flush or invalidate. */
 int plbuf_write(plbuf_buf *buf, uint64_t offset, const void *src, uint64_t size);
 int plbuf_read(const plbuf_buf *buf, uint64_t offset, void *dst, uint64_t size);
 
@@ -251,10 +261,12 @@ typedef struct plbuf_sim_dev plbuf_sim_dev;
 
 /* The name to attach to for a sim context (NULL when ctx is not a sim context). */
 const char *plbuf_sim_name(const plbuf_ctx *ctx);
+/* Maps the sim memory of that name.  NULL with errno: EINVAL (no name, not a plbuf sim file or
+ * another format version), ENOENT (no such memory: the context closed), ENOMEM. */
 plbuf_sim_dev *plbuf_sim_attach(const char *name);
-void plbuf_sim_detach(plbuf_sim_dev *dev);
+void plbuf_sim_detach(plbuf_sim_dev *dev); /* NULL is ignored */
 /* A pointer to device memory [addr, addr+len), or NULL (errno ERANGE) when the range is not
- * inside one bank. */
+ * inside one bank; sim_read/sim_write copy it and return 0, -ERANGE or -EINVAL (dev NULL). */
 void *plbuf_sim_translate(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
 int plbuf_sim_read(plbuf_sim_dev *dev, uint64_t addr, void *dst, uint64_t len);
 int plbuf_sim_write(plbuf_sim_dev *dev, uint64_t addr, const void *src, uint64_t len);

@@ -49,20 +49,28 @@ CACHEABLE_DEFAULT, CACHEABLE_YES, CACHEABLE_NO = 0, 1, 2
 
 c_int64_p = ctypes.POINTER(ctypes.c_int64)
 
+# The mirrors of plbuf.h's structs, field for field, reserved bytes included (python/tests/
+# test_abi.py compares them with the C compiler's sizes and offsets).  On 32-bit systems a pointer
+# in the options struct is followed by 4 reserved bytes (PLBUF_PTR_PAD_).
+_PTR_PAD = [("reserved1", ctypes.c_uint32)] if ctypes.sizeof(ctypes.c_void_p) == 4 else []
+
 
 class DtypeInfo(ctypes.Structure):
     _fields_ = [
         ("str", ctypes.c_char * DTYPE_STRLEN),
         ("kind", ctypes.c_char),
         ("byteorder", ctypes.c_char),
+        ("reserved0", ctypes.c_char * 2),
         ("nfields", ctypes.c_int),
         ("itemsize", ctypes.c_uint64),
         ("alignment", ctypes.c_uint64),
         ("subndim", ctypes.c_int),
+        ("reserved1", ctypes.c_int32),
         ("subshape", ctypes.c_int64 * MAXDIM),
         ("base", ctypes.c_char * DTYPE_STRLEN),
         ("base_itemsize", ctypes.c_uint64),
         ("base_alignment", ctypes.c_uint64),
+        ("reserved", ctypes.c_uint64 * 10),
     ]
 
 
@@ -74,6 +82,8 @@ class BankInfo(ctypes.Structure):
         ("free", ctypes.c_uint64),
         ("largest", ctypes.c_uint64),
         ("coherent", ctypes.c_int),
+        ("reserved0", ctypes.c_int32),
+        ("reserved", ctypes.c_uint64 * 7),
     ]
 
 
@@ -84,18 +94,29 @@ class ProbeInfo(ctypes.Structure):
         ("usable", ctypes.c_int),
         ("rank", ctypes.c_int),
         ("why", ctypes.c_char * 256),
+        ("reserved", ctypes.c_uint64 * 5),
     ]
 
 
 class AllocOpts(ctypes.Structure):
     _fields_ = [
         ("order", ctypes.c_char),
+        ("reserved0", ctypes.c_char * 3),
         ("cacheable", ctypes.c_int),
         ("bank", ctypes.c_char_p),
+    ] + _PTR_PAD + [
         ("alignment", ctypes.c_uint64),
         ("zero", ctypes.c_int),
+        ("reserved2", ctypes.c_int32),
         ("max_device_address", ctypes.c_uint64),
+        ("reserved", ctypes.c_uint64 * 8),
     ]
+    # The options in the order of their names, as positional arguments (the reserved bytes
+    # between them stay zero, as the library requires).
+    _OPTIONS = ("order", "cacheable", "bank", "alignment", "zero", "max_device_address")
+
+    def __init__(self, *args, **kw):
+        super().__init__(**dict(zip(self._OPTIONS, args)), **kw)
 
 
 def _proto(name, restype, *argtypes):
