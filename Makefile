@@ -256,7 +256,8 @@ check-%: all
 # The README's two commands, `make demo && make check`, in a bare Debian 12 root; then the Debian
 # packages and pip, built and installed in another (../shared/tools/fresh-debian, about 20 min).
 check-fresh:
-	PLBUF_FRESH=full tests/run.sh --suites $(BUILD) fresh
+	@mkdir -p $(BUILD)
+	PLBUF_FRESH=full SUITE_TIMEOUT=5400 tests/run.sh --suites $(BUILD) fresh
 
 # ---------------------------------------------------------------- installing
 # Builds only what it installs: the libraries and the command, not the tests.
