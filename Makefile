@@ -31,7 +31,7 @@ WERROR  ?= $(if $(CI),-Werror,)
 
 # The version is written once, in include/plbuf.h (PLBUF_VERSION_MAJOR/MINOR/PATCH); the library,
 # plbuf.pc, pyproject's setup.py and the man pages take it from there (debian/changelog must agree:
-# tests/suites/build.sh checks).
+# tests/suites/packaging.sh checks).
 VERSION := $(shell sed -n 's/^\#define PLBUF_VERSION_\(MAJOR\|MINOR\|PATCH\) *\([0-9]*\).*/\2/p' include/plbuf.h | paste -sd.)
 SOMAJOR := 0
 
@@ -66,7 +66,7 @@ override CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 override CFLAGS   += -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -fPIC -pthread \
                      -fvisibility=hidden $(WERROR)
 # glibc >= 2.34 (Debian 12) holds pthreads, shm_open and dlopen in libc itself: libplbuf needs
-# nothing else (tests/suites/build.sh checks with ldd).
+# nothing else (tests/suites/packaging.sh checks with ldd).
 override LDLIBS   += -pthread
 # The shared library must resolve every symbol at link time: an undefined one is a link error, not
 # a surprise at run time.  Sanitizer runtimes are the exception (the program brings them).

@@ -6,7 +6,7 @@
 #include "plbuf.h"
 
 /* The library is compiled with -fvisibility=hidden: only what is marked here leaves libplbuf.so,
- * and src/plbuf.map lists it with its version (tests/suites/build.sh checks that the two agree). */
+ * and src/plbuf.map lists it with its version (tests/suites/packaging.sh checks that the two agree). */
 #define PLBUF_EXPORT __attribute__((visibility("default")))
 
 /* abi.c: 1 when the reserved bytes of a caller's options struct are not all zero. */

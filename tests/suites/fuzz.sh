@@ -7,6 +7,7 @@
 #   RESULT pass|fail fuzz/<target> [reason]
 # Each target starts from its seeds (tests/fuzz/corpus/<target>, never written) and from what
 # earlier runs found ($PLBUF_TEST_BUILD/fuzz/work/<target>/corpus, which grows).
+# needs: clang-14|clang=clang-14
 set -u
 B=${PLBUF_TEST_BUILD:-build}/fuzz
 secs=${FUZZ_SECONDS:-60}

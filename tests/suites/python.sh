@@ -4,6 +4,7 @@
 # as one line
 #   RESULT pass|fail|skip python/<file>::<test>
 # read from pytest's junit XML.  Run from the repository root (tests/run.sh does).
+# needs: python3:numpy=python3-numpy python3:pytest=python3-pytest
 set -u
 B=${PLBUF_TEST_BUILD:-build}
 py=/usr/bin/python3

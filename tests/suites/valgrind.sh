@@ -2,6 +2,7 @@
 # The normal build's test programs under valgrind memcheck, in make check too (about a minute on
 # 2 cores): tests/valgrind.sh, which `make check-valgrind` runs alone, reported per test:
 #   RESULT pass|fail|skip valgrind/<test> [reason]
+# needs: valgrind
 set -u
 B=${PLBUF_TEST_BUILD:-build}
 if ! command -v valgrind >/dev/null; then

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The build as packagers and C users meet it (README "Install", issue: bare Debian, packagers, ABI):
-#   RESULT pass|fail|skip build/<check>
+#   RESULT pass|fail|skip packaging/<check>
 #  - make CFLAGS=-O1 keeps what the library needs (-fPIC ...) and links; CC=clang; a cross build
 #    with CC=aarch64-linux-gnu-gcc;
 #  - the recorded configuration ($BUILD/config.mk): a change of flags rebuilds, no change rebuilds
@@ -16,9 +16,9 @@
 set -u
 B=${PLBUF_TEST_BUILD:-build}
 W=$B/pkgchk
-ok() { echo "RESULT pass build/$1"; }
-ko() { echo "RESULT fail build/$1 $2"; }
-sk() { echo "RESULT skip build/$1 $2"; }
+ok() { echo "RESULT pass packaging/$1"; }
+ko() { echo "RESULT fail packaging/$1 $2"; }
+sk() { echo "RESULT skip packaging/$1 $2"; }
 mk() { nice make -s -j2 "$@" >"$W/make.log" 2>&1 || { sed 's/^/    /' "$W/make.log" | tail -n 20; return 1; }; }
 rm -rf "$W"
 mkdir -p "$W"
@@ -36,7 +36,8 @@ fi
 before=$(stat -c %Y "$W/o1/obj/src/buffer.o" 2>/dev/null)
 sleep 1
 if mk BUILD="$W/o1" CFLAGS=-O1 lib && [ "$(stat -c %Y "$W/o1/obj/src/buffer.o")" = "$before" ] &&
-   nice make -s BUILD="$W/o1" CFLAGS="-O1 -DPLBUF_CONFIG_PROBE" lib 2>&1 | grep -q "rebuilding" &&
+   nice make -s -j2 BUILD="$W/o1" CFLAGS="-O1 -DPLBUF_CONFIG_PROBE" lib >"$W/re.log" 2>&1 &&
+   grep -q "rebuilding" "$W/re.log" &&
    [ "$(stat -c %Y "$W/o1/obj/src/buffer.o")" != "$before" ] &&
    grep -q 'PLBUF_CONFIG_PROBE' "$W/o1/config.mk"; then
 	ok config-recorded-and-rebuilt
