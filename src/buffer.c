@@ -273,7 +273,7 @@ static int clean_new(struct plbuf_ctx *ctx, const struct plbuf_mem *m)
 		/* Where the alias cannot be maintained (ARMv7, no driver sync), no cached buffer can
 		 * have been handed out in it either (see above), so it holds no dirty line. */
 		if (err == -EOPNOTSUPP) {
-			plbuf__err(0, "%s", "");
+			plbuf__err_clear();
 			return 0;
 		}
 		return err;
