@@ -12,8 +12,6 @@
 #include "pool.h"
 #include "tcache.h"
 
-#define PLBUF_MAX_BANKS 64
-
 #define PLBUF_MAGIC_LIVE 0x706c6275u /* "plbu" */
 #define PLBUF_MAGIC_DEAD 0xdeadb0ffu
 
@@ -46,7 +44,7 @@ struct plbuf_dtype_entry {
 
 struct plbuf_ctx {
 	const struct plbuf_backend *be;
-	void *priv;                           /* the backend's */
+	void *priv;                           /* the backend's: be->priv_size bytes */
 	char reason[512];                     /* why the automatic choice picked be */
 	size_t line_size;                     /* cache line, for alignment and sync */
 	uint64_t chunk_size;                  /* dynamic banks: size of a pool chunk */
