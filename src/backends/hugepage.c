@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "os/meminfo.h"
 #include "os/pagemap.h"
 #include "os/sys.h"
 
@@ -121,17 +122,9 @@ static int hp_sizes(uint64_t *sizes, int max)
 /* The kernel's default huge page size (Hugepagesize in /proc/meminfo), or 0. */
 static uint64_t hp_default_size(void)
 {
-	char path[4096], line[128];
-	unsigned long long kb = 0;
-	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
+	uint64_t v;
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Hugepagesize: %llu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return (uint64_t)kb << 10;
+	return plbuf__meminfo("Hugepagesize", &v) == 0 ? v : 0;
 }
 
 /* Opens /proc/self/pagemap and checks that this process may read PFNs from it: one record of a

@@ -34,6 +34,7 @@
 
 #include "backend.h"
 #include "os/iova.h"
+#include "os/meminfo.h"
 #include "os/pcidev.h"
 #include "os/sys.h"
 
@@ -446,22 +447,15 @@ static void vfio_chunk_free(struct plbuf_ctx *ctx, struct plbuf_chunk *c)
 static int vfio_bank_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint64_t *largest)
 {
 	struct vfio *v = plbuf__priv(ctx);
-	char path[4096], line[128];
-	unsigned long long kb;
-	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
+	uint64_t avail;
 
 	plbuf__iova_stats(&v->iova, UINT64_MAX, free_b, largest);
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-			uint64_t avail = (uint64_t)kb << 10;
-
-			if (*free_b > avail)
-				*free_b = avail;
-			if (*largest > avail)
-				*largest = avail;
-		}
-	if (f)
-		fclose(f);
+	if (plbuf__meminfo("MemAvailable", &avail) == 0) {
+		if (*free_b > avail)
+			*free_b = avail;
+		if (*largest > avail)
+			*largest = avail;
+	}
 	return 0;
 }
 

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "os/meminfo.h"
 #include "os/sys.h"
 
 /* ---- xlnk-ioctl.h, xlnk.h, xlnk-sysdef.h (2018.1-2019.2) */
@@ -118,12 +119,9 @@ static int64_t cma_free(void)
 /* CmaTotal from /proc/meminfo, or 0. */
 static uint64_t cma_total(void)
 {
-	char text[8192], *p;
+	uint64_t v;
 
-	if (plbuf__read_attr("/proc/meminfo", text, sizeof(text)) < 0 ||
-	    !(p = strstr(text, "CmaTotal:")))
-		return 0;
-	return strtoull(p + 9, NULL, 10) << 10;
+	return plbuf__meminfo("CmaTotal", &v) == 0 ? v : 0;
 }
 
 /* Kernels tagged with a linux-xlnx release older than 2018.1 carry older xlnk interfaces. */

@@ -44,6 +44,7 @@
 #include <sys/stat.h>
 
 #include "backend.h"
+#include "os/meminfo.h"
 #include "os/memtopo.h"
 #include "os/sys.h"
 
@@ -374,17 +375,9 @@ static int gem_close(struct zocl *z, uint32_t handle)
 /* CmaFree from /proc/meminfo, in bytes; 0 when unknown. */
 static uint64_t cma_free(void)
 {
-	char path[4096], line[128];
-	unsigned long long kib = 0;
-	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
+	uint64_t v;
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CmaFree: %llu kB", &kib) == 1)
-			break;
-	fclose(f);
-	return (uint64_t)kib << 10;
+	return plbuf__meminfo("CmaFree", &v) == 0 ? v : 0;
 }
 
 static int create_failed(struct plbuf_ctx *ctx, int bank, uint64_t size, int err)
