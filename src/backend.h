@@ -131,6 +131,11 @@ int plbuf__bank_add_chunk(struct plbuf_ctx *ctx, const struct plbuf_chunk *c);
  * unused after open() are reported as an error (a typo must not be silently ignored). */
 const char *plbuf__kv_get(struct plbuf_kv *kv, const char *key);
 int plbuf__kv_u64(struct plbuf_kv *kv, const char *key, uint64_t dflt, uint64_t *out);
+/* sync=auto|driver|cpu, the option of backends whose driver can do cache maintenance too: *by_va
+ * is 1 when it is done by address from user space (cpu; auto where the CPU can reach the point of
+ * coherency), 0 when through the driver (driver; auto elsewhere).  Returns 0, or -EINVAL /
+ * -EOPNOTSUPP (cpu where the CPU cannot) with a message that starts with who. */
+int plbuf__kv_sync(struct plbuf_kv *kv, const char *who, int *by_va);
 /* Parses "123", "0x1000", "4K", "16M", "2G" (binary units). Returns 0 or -EINVAL. */
 int plbuf__parse_size(const char *s, uint64_t *out);
 

@@ -526,19 +526,14 @@ static void ud_close(struct plbuf_ctx *ctx)
 
 static int ud_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 {
-	const char *sync = plbuf__kv_get(kv, "sync"), *unc = plbuf__kv_get(kv, "uncached");
-	const char *devices = plbuf__kv_get(kv, "devices");
-	int arch_by_va = plbuf__arch_clean(NULL, 0) != -EOPNOTSUPP, err = 0;
+	const char *unc = plbuf__kv_get(kv, "uncached"), *devices = plbuf__kv_get(kv, "devices");
 	struct udmabuf *u = plbuf__priv(ctx);
+	int err;
 
 	if (unc && strcmp(unc, "wc") && strcmp(unc, "keep"))
 		return plbuf__err(EINVAL, "u-dma-buf: uncached=%s is not wc or keep", unc);
-	if (sync && strcmp(sync, "auto") && strcmp(sync, "driver") && strcmp(sync, "cpu"))
-		return plbuf__err(EINVAL, "u-dma-buf: sync=%s is not auto, driver or cpu", sync);
-	if (sync && !strcmp(sync, "cpu") && !arch_by_va)
-		return plbuf__err(EOPNOTSUPP, "u-dma-buf: sync=cpu: %s user space cannot clean or "
-				  "invalidate caches to memory; use sync=auto", plbuf__arch_name());
-	u->by_va = sync && !strcmp(sync, "driver") ? 0 : arch_by_va;
+	if ((err = plbuf__kv_sync(kv, "u-dma-buf", &u->by_va)) < 0)
+		return err;
 	u->keep_mode = unc && !strcmp(unc, "keep");
 	err = list_devices(u, devices);
 	/* Versions first: an unsupported driver is reported before anything is opened. */

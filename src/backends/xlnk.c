@@ -336,9 +336,8 @@ static void xl_close(struct plbuf_ctx *ctx)
 
 static int xl_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 {
-	const char *sync = plbuf__kv_get(kv, "sync");
-	int arch_by_va = plbuf__arch_clean(NULL, 0) != -EOPNOTSUPP, err;
 	uint64_t coherent, force;
+	int err;
 	struct plbuf_bank b = {0};
 	struct xlnk *x = plbuf__priv(ctx);
 	char full[4096];
@@ -347,13 +346,9 @@ static int xl_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	if ((err = plbuf__kv_u64(kv, "coherent", 0, &coherent)) < 0 ||
 	    (err = plbuf__kv_u64(kv, "force", 0, &force)) < 0)
 		return err;
-	if (sync && strcmp(sync, "auto") && strcmp(sync, "driver") && strcmp(sync, "cpu"))
-		return plbuf__err(EINVAL, "xlnk: sync=%s is not auto, driver or cpu", sync);
-	if (sync && !strcmp(sync, "cpu") && !arch_by_va)
-		return plbuf__err(EOPNOTSUPP, "xlnk: sync=cpu: %s user space cannot clean or "
-				  "invalidate caches to memory; use sync=auto", plbuf__arch_name());
+	if ((err = plbuf__kv_sync(kv, "xlnk", &x->by_va)) < 0)
+		return err;
 	x->coherent = coherent != 0;
-	x->by_va = sync && !strcmp(sync, "driver") ? 0 : arch_by_va;
 	if ((err = check_release(x, force != 0)) < 0)
 		return err;
 	x->fd = plbuf__sys_open(plbuf__path(full, sizeof(full), "/dev/xlnk"), O_RDWR, 0);
