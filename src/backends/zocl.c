@@ -400,6 +400,16 @@ static int create_failed(struct plbuf_ctx *ctx, int bank, uint64_t size, int err
 			  (unsigned long long)(cma_free() >> 10));
 }
 
+/* An ioctl on BO handle; -errno with a message naming it when it fails. */
+static int bo_ioctl(const struct zocl *z, unsigned long req, const char *name, uint32_t handle,
+		    void *arg)
+{
+	if (plbuf__sys_ioctl(z->fd, req, arg) < 0)
+		return plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_%s of BO %u on %s failed: %s (dmesg "
+				  "shows zocl's reason)", name, handle, z->node, strerror(errno));
+	return 0;
+}
+
 static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
 			    uint64_t max_dev, int cached, struct plbuf_chunk *out)
 {
@@ -430,12 +440,8 @@ static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 
 	memset(&info, 0, sizeof(info));
 	info.handle = cr.handle;
-	if (plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_INFO_BO, &info) < 0) {
-		err = plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_INFO_BO of BO %u on %s failed: %s "
-				 "(dmesg shows zocl's reason)",
-				 cr.handle, z->node, strerror(errno));
+	if ((err = bo_ioctl(z, ZOCL_IOCTL_INFO_BO, "INFO_BO", cr.handle, &info)) < 0)
 		goto fail_close;
-	}
 	if (info.size < want || info.size > SIZE_MAX) {
 		err = plbuf__err(EPROTO, "zocl: DRM_IOCTL_ZOCL_INFO_BO says BO %u holds %llu bytes, "
 				 "%llu were asked: this zocl does not behave as plbuf expects",
@@ -451,12 +457,8 @@ static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 	}
 	memset(&map, 0, sizeof(map));
 	map.handle = cr.handle;
-	if (plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_MAP_BO, &map) < 0) {
-		err = plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_MAP_BO of BO %u on %s failed: %s "
-				 "(dmesg shows zocl's reason)",
-				 cr.handle, z->node, strerror(errno));
+	if ((err = bo_ioctl(z, ZOCL_IOCTL_MAP_BO, "MAP_BO", cr.handle, &map)) < 0)
 		goto fail_close;
-	}
 	if ((off_t)map.offset < 0) {
 		err = plbuf__err(EOVERFLOW, "zocl: DRM_IOCTL_ZOCL_MAP_BO gave BO %u the offset 0x%llx, "
 				 "which mmap cannot take", cr.handle, (unsigned long long)map.offset);
