@@ -56,6 +56,8 @@ enum plbuf_sync_dir {
 	PLBUF_SYNC_FROM_DEVICE = 2, /* invalidate: drop the CPU's lines (edges cleaned first) */
 };
 
+/* Rows look alike, and so do the few lines of open() and close() around the private state: that
+ * is the point of a table (`duplicates` lists them as pairs; they are deliberate). */
 struct plbuf_backend {
 	const char *name;
 	const char *summary;

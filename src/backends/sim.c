@@ -334,6 +334,7 @@ PLBUF_EXPORT const char *plbuf_sim_name(const plbuf_ctx *ctx)
 	return ((const struct sim *)plbuf__priv(ctx))->name + 1;
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_sim = {
 	.name = "sim",
 	.summary = "simulated device memory in /dev/shm, for developing without a board",

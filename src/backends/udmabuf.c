@@ -567,6 +567,7 @@ static void ud_info(struct plbuf_ctx *ctx, FILE *out)
 		"by address from user space" : "through the driver (dma_sync_single_for_*)");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_udmabuf = {
 	.name = "udmabuf",
 	.summary = "ikwzm's u-dma-buf driver: /dev/udmabufN buffers, one bank each",

@@ -270,6 +270,7 @@ static void xrt_info(struct plbuf_ctx *ctx, FILE *out)
 			x->host_only[i] ? ", host memory (host_only)" : "");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_xrt = {
 	.name = "xrt",
 	.summary = "Alveo / Versal through XRT's C API: buffer objects with a host mirror",

@@ -562,6 +562,7 @@ static void zocl_info(struct plbuf_ctx *ctx, FILE *out)
 		(unsigned long long)(cma_free() >> 10));
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_zocl = {
 	.name = "zocl",
 	.summary = "XRT's embedded DRM driver (PYNQ v2.6+): buffer objects on /dev/dri/renderD*",
