@@ -133,36 +133,23 @@ static struct plbuf_dtype_entry *dtype_intern(struct plbuf_ctx *ctx, const char 
 	return e;
 }
 
-/* Inline: dtype strings are a few bytes, shorter than a call to strcmp. */
-static inline int streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
 /* The thread's last few dtype strings first (no lock: interned entries live as long as ctx), then
  * the context's table. */
 static const struct plbuf_dtype_info *dtype_get(struct plbuf_ctx *ctx, struct plbuf_tcache *tc,
 						const char *str)
 {
+	const struct plbuf_dtype_info *dt = tc ? plbuf__tc_dtype_find(tc, str) : NULL;
 	struct plbuf_dtype_entry *e;
 
-	if (tc)
-		for (int i = 0; i < PLBUF_TC_DTYPES && tc->dt_key[i]; i++)
-			if (streq(tc->dt_key[i], str))
-				return tc->dt_info[i];
+	if (dt)
+		return dt;
 	pthread_mutex_lock(&ctx->lock);
 	e = dtype_intern(ctx, str);
 	pthread_mutex_unlock(&ctx->lock);
 	if (!e)
 		return NULL;
-	if (tc) {
-		unsigned i = tc->dt_next++ % PLBUF_TC_DTYPES;
-
-		tc->dt_key[i] = e->key;
-		tc->dt_info[i] = &e->info;
-	}
+	if (tc)
+		plbuf__tc_dtype_keep(tc, e->key, &e->info);
 	return &e->info;
 }
 
