@@ -89,6 +89,8 @@ void plbuf__zero(void *p, uint64_t n, int device_mem);
 int plbuf__sync(struct plbuf_buf *b, int64_t off, uint64_t len, enum plbuf_sync_dir dir);
 int plbuf__sync_mem(struct plbuf_ctx *ctx, const struct plbuf_mem *m, uint64_t off, uint64_t len,
 		    enum plbuf_sync_dir dir);
+/* Tells the backend's watch() (when it has one) that a base's memory is allocated or freed (sync.c). */
+int plbuf__watch_mem(const struct plbuf_buf *b, enum plbuf_watch_ev ev);
 
 /* Architecture cache maintenance by virtual address (src/arch/<arch>.c).  Returns 0, or
  * -EOPNOTSUPP where user space cannot reach the point of coherency (ARMv7). */
