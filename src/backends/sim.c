@@ -514,17 +514,18 @@ static uint64_t owned_writes(const struct plbuf_sim_bankv *v, uint64_t lo, uint6
 {
 	uint64_t n = 0;
 
-	for (uint64_t x = plbuf__sim_next_dirty(v, lo, hi); x < hi;
-	     x = plbuf__sim_next_dirty(v, x + v->line, hi)) {
-		int dev = v->state[x / v->line] & PLBUF_SIM_LINE_DEV_WRITTEN;
+	for (uint64_t x = plbuf__sim_next_dirty(v, lo, hi), y; x < hi;
+	     x = plbuf__sim_next_dirty(v, y, hi))
+		for (y = plbuf__sim_next_clean(v, x + v->line, hi); x < y; x += v->line) {
+			int dev = v->state[x / v->line] & PLBUF_SIM_LINE_DEV_WRITTEN;
 
-		if (!dev && (x < in_lo || x >= in_hi))
-			continue;
-		if (!n++)
-			*first = x;
-		*end = x + v->line;
-		*both |= dev != 0;
-	}
+			if (!dev && (x < in_lo || x >= in_hi))
+				continue;
+			if (!n++)
+				*first = x;
+			*end = x + v->line;
+			*both |= dev != 0;
+		}
 	return n;
 }
 
