@@ -71,6 +71,9 @@ struct plbuf_sim_bankv {
 
 /* The first dirty line at or after off (line-aligned) and before end; end when there is none. */
 uint64_t plbuf__sim_next_dirty(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end);
+/* Writes back the run of dirty lines that starts at off (the CPU's view to device memory and to its
+ * clean copy); returns where the run ends: the first clean line, or end. */
+uint64_t plbuf__sim_write_back(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end);
 /* The first line at or after off that is clean, or end. */
 uint64_t plbuf__sim_next_clean(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end);
 

@@ -489,9 +489,7 @@ static int sim_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t
 	if (dir == PLBUF_SYNC_TO_DEVICE) {
 		for (x = plbuf__sim_next_dirty(v, off, end); x < end;
 		     x = plbuf__sim_next_dirty(v, y, end)) {
-			y = plbuf__sim_next_clean(v, x + v->line, end);
-			memcpy(v->dev + x, v->cpu + x, y - x);
-			memcpy(v->clean + x, v->cpu + x, y - x);
+			y = plbuf__sim_write_back(v, x, end);
 			if (tracking) /* the device's writes there are overwritten */
 				memset(v->state + x / v->line, 0, (y - x) / v->line);
 		}
