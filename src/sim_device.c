@@ -125,7 +125,7 @@ PLBUF_EXPORT plbuf_sim_dev *plbuf_sim_attach(const char *name)
 		struct plbuf_sim_bankv *v = &d->bank[i];
 		char *f = d->file;
 
-		snprintf(d->names[i], sizeof(d->names[i]), "%.31s", b->name);
+		memcpy(d->names[i], b->name, sizeof(d->names[i]) - 1); /* names[i][31] stays 0 */
 		v->name = d->names[i];
 		v->base = b->base;
 		v->size = b->size;

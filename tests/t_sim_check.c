@@ -87,7 +87,10 @@ int main(void)
 		plbuf_sim_set_check_callback(NULL, NULL);
 		plbuf_sim_dev *d = plbuf_sim_attach(plbuf_sim_name(ctx));
 		uint32_t t;
-		_exit(d && plbuf_sim_read(d, a + 64, &t, 4) == 0 ? 0 : 1);
+		int rc = d && plbuf_sim_read(d, a + 64, &t, 4) == 0 ? 0 : 1;
+
+		plbuf_sim_detach(d);
+		_exit(rc);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK(plbuf_sim_check_counts(ctx, counts, PLBUF_SIM_NPROBLEMS) == PLBUF_SIM_NPROBLEMS);

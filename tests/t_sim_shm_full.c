@@ -41,7 +41,7 @@ static int run(void)
 {
 	int k;
 
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=1M,mode=1777") < 0) {
 		printf("SKIP: cannot mount a small tmpfs on /dev/shm: %s\n", strerror(errno));
 		return T_EXIT_SKIP;
