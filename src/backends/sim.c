@@ -32,7 +32,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "context.h"
+#include "backend.h"
 #include "sim_format.h"
 #include "os/sys.h"
 
@@ -184,9 +184,9 @@ static int parse_bank(const char *spec, size_t n, int dflt_coherent, struct plbu
 
 static int check_overlaps(struct plbuf_ctx *ctx)
 {
-	for (int i = 0; i < ctx->nbanks; i++)
-		for (int j = i + 1; j < ctx->nbanks; j++) {
-			const struct plbuf_bank *a = &ctx->banks[i], *b = &ctx->banks[j];
+	for (int i = 0; i < plbuf__nbanks(ctx); i++)
+		for (int j = i + 1; j < plbuf__nbanks(ctx); j++) {
+			const struct plbuf_bank *a = plbuf__bank(ctx, i), *b = plbuf__bank(ctx, j);
 
 			if (a->base < b->base + b->size && b->base < a->base + a->size)
 				return plbuf__err(EINVAL, "sim: banks %s and %s overlap", a->name,
@@ -197,10 +197,8 @@ static int check_overlaps(struct plbuf_ctx *ctx)
 
 static void sim_close(struct plbuf_ctx *ctx)
 {
-	struct sim *s = ctx->priv;
+	struct sim *s = plbuf__priv(ctx);
 
-	if (!s)
-		return;
 	for (int i = 0; i < PLBUF_SIM_MAX_BANKS; i++)
 		free(s->bank[i].backed);
 	if (s->file)
@@ -212,8 +210,6 @@ static void sim_close(struct plbuf_ctx *ctx)
 			shm_unlink(s->name);
 		track(s, 0);
 	}
-	free(s);
-	ctx->priv = NULL;
 }
 
 /* The checker's mode: check=, else $PLBUF_SIM_CHECK, else off. */
@@ -340,23 +336,25 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	uint64_t coherent, line, off;
 	uint32_t check = PLBUF_SIM_CHECK_OFF;
 	struct plbuf_sim_hdr *hdr;
-	struct sim *s;
+	struct sim *s = plbuf__priv(ctx);
 	int err;
 
+	s->fd = -1; /* the core calls sim_close() on a failed open */
+	s->creator = getpid();
 	if ((err = plbuf__kv_u64(kv, "coherent", 0, &coherent)) < 0 ||
 	    (err = plbuf__kv_u64(kv, "line", 64, &line)) < 0 || (err = parse_check(kv, &check)) < 0)
 		return err;
 	if (line < 16 || line > 4096 || (line & (line - 1)))
 		return plbuf__err(EINVAL, "sim: line=%llu is not a power of two in 16..4096",
 				  (unsigned long long)line);
-	ctx->line_size = line;
+	plbuf__set_line_size(ctx, line);
 	if (!banks)
 		banks = SIM_DEFAULT_BANKS;
 	for (const char *p = banks; *p;) {
 		size_t n = strcspn(p, ",");
 		struct plbuf_bank b;
 
-		if (ctx->nbanks >= PLBUF_SIM_MAX_BANKS)
+		if (plbuf__nbanks(ctx) >= PLBUF_SIM_MAX_BANKS)
 			return plbuf__err(EINVAL, "sim: more than %d banks", PLBUF_SIM_MAX_BANKS);
 		if ((err = parse_bank(p, n, coherent != 0, &b)) < 0 ||
 		    (err = plbuf__bank_add(ctx, &b)) < 0)
@@ -368,67 +366,53 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	if ((err = check_overlaps(ctx)) < 0)
 		return err;
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return plbuf__err(ENOMEM, "out of process memory");
-	s->fd = -1;
-	s->creator = getpid();
-	ctx->priv = s;
 	if ((err = set_name(s, name)) < 0)
-		goto fail;
+		return err;
 	off = PLBUF_SIM_HDR_SIZE;
-	for (int i = 0; i < ctx->nbanks; i++) {
-		uint64_t nblk = (ctx->banks[i].size + SIM_BLOCK - 1) / SIM_BLOCK;
+	for (int i = 0; i < plbuf__nbanks(ctx); i++) {
+		uint64_t nblk = (plbuf__bank(ctx, i)->size + SIM_BLOCK - 1) / SIM_BLOCK;
 
-		off = layout_bank(&s->bank[i], &ctx->banks[i], line, off);
+		off = layout_bank(&s->bank[i], plbuf__bank(ctx, i), line, off);
 		s->bank[i].backed = calloc((nblk + 63) / 64, sizeof(uint64_t));
-		if (!s->bank[i].backed) {
-			err = plbuf__err(ENOMEM, "out of process memory");
-			goto fail;
-		}
+		if (!s->bank[i].backed)
+			return plbuf__err(ENOMEM, "out of process memory");
 	}
 	s->file_size = off;
 	if (!name)
 		reap_stale();
 	/* 0600 and O_EXCL: only this user's processes can attach, and never to a stale file. */
 	s->fd = plbuf__sys_shm_open(s->name, O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (s->fd < 0) {
-		err = plbuf__err(errno, "sim: cannot create shared memory /dev/shm%s: %s%s", s->name,
-				 strerror(errno), errno == EEXIST ? " (another context uses this name)" : "");
-		goto fail;
-	}
+	if (s->fd < 0)
+		return plbuf__err(errno, "sim: cannot create shared memory /dev/shm%s: %s%s", s->name,
+				  strerror(errno), errno == EEXIST ? " (another context uses this name)" :
+				  "");
 	track(s, 1);
 	/* Held for the context's life: how other processes tell a live file from a stale one.  Taken
 	 * before the file has a size, since reap_stale() leaves empty files alone. */
 	while (flock(s->fd, LOCK_EX) < 0 && errno == EINTR)
 		;
 	/* Sparse: a 512 MiB bank costs memory only where it is used. */
-	if (plbuf__sys_ftruncate(s->fd, (off_t)s->file_size) < 0) {
-		err = plbuf__err(errno, "sim: cannot size /dev/shm%s to %llu bytes: %s", s->name,
-				 (unsigned long long)s->file_size, strerror(errno));
-		goto fail;
-	}
-	if (plbuf__sys_fallocate(s->fd, 0, 0, PLBUF_SIM_HDR_SIZE) < 0 && errno != EOPNOTSUPP) {
-		err = errno == ENOSPC ? shm_full("the memory file's header", PLBUF_SIM_HDR_SIZE)
-				      : plbuf__err(errno, "sim: fallocate of /dev/shm%s failed: %s",
-						   s->name, strerror(errno));
-		goto fail;
-	}
+	if (plbuf__sys_ftruncate(s->fd, (off_t)s->file_size) < 0)
+		return plbuf__err(errno, "sim: cannot size /dev/shm%s to %llu bytes: %s", s->name,
+				  (unsigned long long)s->file_size, strerror(errno));
+	if (plbuf__sys_fallocate(s->fd, 0, 0, PLBUF_SIM_HDR_SIZE) < 0 && errno != EOPNOTSUPP)
+		return errno == ENOSPC ? shm_full("the memory file's header", PLBUF_SIM_HDR_SIZE)
+				       : plbuf__err(errno, "sim: fallocate of /dev/shm%s failed: %s",
+						    s->name, strerror(errno));
 	s->file = plbuf__sys_mmap(NULL, s->file_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
 	if (s->file == MAP_FAILED) {
 		s->file = NULL;
-		err = plbuf__err(errno, "sim: cannot map /dev/shm%s: %s", s->name, strerror(errno));
-		goto fail;
+		return plbuf__err(errno, "sim: cannot map /dev/shm%s: %s", s->name, strerror(errno));
 	}
 	hdr = s->hdr = s->file;
 	hdr->version = PLBUF_SIM_VERSION;
-	hdr->nbanks = (uint32_t)ctx->nbanks;
+	hdr->nbanks = (uint32_t)plbuf__nbanks(ctx);
 	hdr->line_size = line;
 	hdr->file_size = s->file_size;
 	hdr->check = check;
 
-	for (int i = 0; i < ctx->nbanks; i++) {
-		struct plbuf_bank *b = &ctx->banks[i];
+	for (int i = 0; i < plbuf__nbanks(ctx); i++) {
+		const struct plbuf_bank *b = plbuf__bank(ctx, i);
 		struct sim_bank *sb = &s->bank[i];
 		struct plbuf_chunk c = {0};
 		char *f = s->file;
@@ -463,16 +447,12 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 			c.flags = PLBUF_CHUNK_CACHED;
 		}
 		if ((err = plbuf__bank_add_chunk(ctx, &c)) < 0)
-			goto fail;
+			return err;
 	}
 	/* Last, so that a device model never attaches to a half-written header. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	memcpy(hdr->magic, PLBUF_SIM_MAGIC, sizeof(hdr->magic));
 	return 0;
-fail:
-	plbuf__pool_destroy(ctx);
-	sim_close(ctx);
-	return err;
 }
 
 /* Whole lines of a non-coherent bank (the core's edge rule hands nothing else: src/sync.c).  A flush
@@ -481,7 +461,7 @@ fail:
 static int sim_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t off, uint64_t len,
 		    enum plbuf_sync_dir dir)
 {
-	struct sim *s = ctx->priv;
+	struct sim *s = plbuf__priv(ctx);
 	const struct plbuf_sim_bankv *v = &((const struct sim_bank *)c->priv)->v;
 	uint64_t end = off + len, x, y;
 	int tracking = s->hdr->check != PLBUF_SIM_CHECK_OFF;
@@ -577,7 +557,7 @@ static void check_free(struct sim *s, const struct plbuf_sim_bankv *v, const str
 
 static int sim_watch(struct plbuf_ctx *ctx, const struct plbuf_watch *w)
 {
-	struct sim *s = ctx->priv;
+	struct sim *s = plbuf__priv(ctx);
 	struct sim_bank *sb = w->c->priv;
 	const struct plbuf_sim_bankv *v = &sb->v;
 
@@ -608,22 +588,22 @@ static int sim_watch(struct plbuf_ctx *ctx, const struct plbuf_watch *w)
 
 static void sim_info(struct plbuf_ctx *ctx, FILE *out)
 {
-	struct sim *s = ctx->priv;
+	struct sim *s = plbuf__priv(ctx);
 	static const char *const mode[] = {"off", "on (reports)", "on (fatal)"};
 
 	fprintf(out, "  memory file: /dev/shm%s (%llu bytes, sparse); device models attach to "
 		"\"%s\"\n", s->name, (unsigned long long)s->file_size, s->name + 1);
 	fprintf(out, "  cache line: %zu bytes; more memory: banks=NAME@BASE:SIZE[:coherent],... in "
-		"PLBUF_OPTIONS\n", ctx->line_size);
+		"PLBUF_OPTIONS\n", plbuf_ctx_line_size(ctx));
 	fprintf(out, "  DMA-API checker: %s (check=0|1|fatal, or PLBUF_SIM_CHECK)\n",
 		mode[s->hdr->check <= 2 ? s->hdr->check : 0]);
 }
 
 static const struct sim *sim_of(const plbuf_ctx *ctx)
 {
-	if (!ctx || strcmp(ctx->be->name, "sim") != 0)
+	if (!ctx || strcmp(plbuf_ctx_backend(ctx), "sim") != 0)
 		return NULL;
-	return ctx->priv;
+	return plbuf__priv(ctx);
 }
 
 PLBUF_EXPORT const char *plbuf_sim_name(const plbuf_ctx *ctx)
@@ -648,6 +628,7 @@ const struct plbuf_backend plbuf__backend_sim = {
 	.name = "sim",
 	.summary = "simulated device memory in /dev/shm, for developing without a board",
 	.rank = 1000,
+	.priv_size = sizeof(struct sim),
 	.probe = sim_probe,
 	.open = sim_open,
 	.close = sim_close,
