@@ -190,7 +190,8 @@ int plbuf_invalidate(plbuf_buf *buf);
 int plbuf_sync_to_device(plbuf_buf *buf);   /* = plbuf_flush */
 int plbuf_sync_from_device(plbuf_buf *buf); /* = plbuf_invalidate */
 /* Ranges are in bytes from the buffer's first element (plbuf_data()); they must lie inside the
- * buffer's span (-EINVAL otherwise). */
+ * buffer's span (-EINVAL otherwise, on every kind of memory: coherent and cacheable=no too, so
+ * that code wrong this way fails on a PC as it would on a board).  A freed buffer: -EBADF. */
 int plbuf_flush_range(plbuf_buf *buf, int64_t offset, uint64_t size);
 int plbuf_invalidate_range(plbuf_buf *buf, int64_t offset, uint64_t size);
 
@@ -225,6 +226,51 @@ void plbuf_sim_detach(plbuf_sim_dev *dev);
 void *plbuf_sim_translate(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
 int plbuf_sim_read(plbuf_sim_dev *dev, uint64_t addr, void *dst, uint64_t len);
 int plbuf_sim_write(plbuf_sim_dev *dev, uint64_t addr, const void *src, uint64_t len);
+/* The longest name a sim context's memory file may have (name= on the CPU side, the name given to
+ * plbuf_sim_attach): a longer one fails with ENAMETOOLONG on both sides, never cut. */
+#define PLBUF_SIM_NAME_MAX 63
+
+/* ---- the sim's DMA-API checker (docs/backends/sim.md)
+ * The user-space counterpart of Linux's CONFIG_DMA_API_DEBUG.  On when the sim context is opened
+ * with check=1 (or check=fatal: abort() after the report, for CI), or, without that option, when
+ * the environment variable PLBUF_SIM_CHECK is 1 or fatal (plbuf's own tests run with
+ * PLBUF_SIM_CHECK=1).  It watches the CPU side (flush, invalidate, free) and the device side's
+ * plbuf_sim_read / plbuf_sim_write, in whichever process they run; a device model that uses the
+ * raw pointer of plbuf_sim_translate declares its accesses with plbuf_sim_declare_read / _write,
+ * or the checker cannot see them. */
+enum plbuf_sim_problem {
+	PLBUF_SIM_MISSING_FLUSH = 0,      /* the device read lines the CPU dirtied and did not flush */
+	PLBUF_SIM_MISSING_INVALIDATE = 1, /* a buffer was freed with lines the device wrote after the
+	                                     CPU's last invalidate: the CPU never saw them */
+	PLBUF_SIM_CPU_WRITE_WHILE_DEVICE_OWNS = 2, /* the CPU wrote lines after the flush that gave
+	                                     them to the device (an invalidate drops them), or lines
+	                                     the device also wrote (one of the two writes is lost) */
+	PLBUF_SIM_BAD_SYNC = 3,           /* a flush/invalidate of a freed buffer or outside it */
+	PLBUF_SIM_NPROBLEMS = 4
+};
+struct plbuf_sim_report {
+	enum plbuf_sim_problem problem;
+	const char *bank;     /* the bank's name */
+	uint64_t buf_addr;    /* the buffer (device address of its first byte and its length); */
+	uint64_t buf_len;     /* buf_len 0 when unknown: the device side knows addresses only */
+	uint64_t addr, len;   /* the device addresses concerned */
+	const char *missing;  /* the call that was missing or wrong: "plbuf_flush", ... */
+	const char *message;  /* all of it in one line, as printed by default */
+};
+/* Where reports go, for every sim context and device of the process: fn(report, arg) for each
+ * problem found, in the thread that found it.  NULL restores the default: one line on stderr per
+ * distinct problem (the same kind at the same addresses is printed once). */
+typedef void (*plbuf_sim_check_fn)(const struct plbuf_sim_report *report, void *arg);
+void plbuf_sim_set_check_callback(plbuf_sim_check_fn fn, void *arg);
+/* Problems found so far in this context's memory, by any process (counts[i] for
+ * enum plbuf_sim_problem i, up to n of them).  Returns PLBUF_SIM_NPROBLEMS, or -EINVAL when ctx is
+ * not a sim context. */
+int plbuf_sim_check_counts(const plbuf_ctx *ctx, uint64_t *counts, int n);
+int plbuf_sim_dev_check_counts(plbuf_sim_dev *dev, uint64_t *counts, int n);
+/* For device models that use plbuf_sim_translate: the checker sees [addr, addr+len) as read /
+ * written by the device, as plbuf_sim_read / _write would have.  Returns 0 or -ERANGE. */
+int plbuf_sim_declare_read(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
+int plbuf_sim_declare_write(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
 
 /* ---------------------------------------------------------------- the vfio backend's device
  * A VFIO group can be opened only once, and a vfio context holds it: the device's own VFIO fd

@@ -333,9 +333,12 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 	for (int i = 0; i < dt->subndim; i++)
 		b->shape[ndim + i] = dt->subshape[i];
 	plbuf__layout(b, dt->subndim ? dt->base_itemsize : dt->itemsize, order);
-	if (opts->zero)
+	/* A backend that models memory backs it now (the sim: ENOMEM, not SIGBUS, on a full /dev/shm) */
+	err = ctx->be->watch ? plbuf__watch_mem(b, PLBUF_WATCH_ALLOC) : 0;
+	if (!err && opts->zero)
 		plbuf__zero(b->data, b->mem.size, b->mem.device_mem);
-	err = clean_new(ctx, &b->mem);
+	if (!err)
+		err = clean_new(ctx, &b->mem);
 	if (err < 0) {
 		char msg[512];
 
@@ -391,8 +394,11 @@ PLBUF_EXPORT int plbuf_free(plbuf_buf *b)
 	}
 	/* The last reference needs no atomic decrement: nobody else can hold one to race with. */
 	if (atomic_load_explicit(&base->refs, memory_order_acquire) == 1 ||
-	    atomic_fetch_sub_explicit(&base->refs, 1, memory_order_acq_rel) == 1)
+	    atomic_fetch_sub_explicit(&base->refs, 1, memory_order_acq_rel) == 1) {
+		if (base->ctx->be->watch)
+			plbuf__watch_mem(base, PLBUF_WATCH_FREE);
 		release_base(base);
+	}
 	return 0;
 }
 
