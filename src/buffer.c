@@ -277,6 +277,33 @@ static int next_default_bank(const struct plbuf_ctx *ctx, int after, uint64_t nb
 	return -1;
 }
 
+/* No memory below max_device_address: if a bank that could take the buffer (the named one, or
+ * any when none was named) has room for it above the limit, the limit is what failed: ERANGE, as
+ * plbuf.h says, not "give the bank more memory". */
+static void limit_failure(struct plbuf_ctx *ctx, int named_bank, uint64_t nbytes, uint64_t max_dev,
+			  int *err, char *msg, size_t len)
+{
+	for (int i = 0; i < ctx->nbanks; i++) {
+		uint64_t free_b, largest;
+
+		if (named_bank >= 0 && i != named_bank)
+			continue;
+		pthread_mutex_lock(&ctx->lock);
+		plbuf__pool_stats(ctx, i, &free_b, &largest);
+		pthread_mutex_unlock(&ctx->lock);
+		if (largest >= nbytes) {
+			*err = -ERANGE;
+			snprintf(msg, len, "%s: no room for %llu bytes below max_device_address 0x%llx, "
+				 "while bank %s has a free block of %llu bytes above it: free buffers "
+				 "that lie below the limit, or reserve memory lower down",
+				 ctx->be->name, (unsigned long long)nbytes,
+				 (unsigned long long)max_dev, ctx->banks[i].name,
+				 (unsigned long long)largest);
+			return;
+		}
+	}
+}
+
 /*
  * Memory handed out again may still have lines in the CPU's cache from its previous user: written
  * back later, a dirty one would overwrite what the device wrote (xdna-driver#1439).
@@ -385,8 +412,12 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 			snprintf(first_msg, sizeof(first_msg), "%s", plbuf_errmsg());
 		}
 		if (named || (err != -ENOMEM && err != -ERANGE) ||
-		    (bank = next_default_bank(ctx, bank, nbytes, max_dev)) < 0)
+		    (bank = next_default_bank(ctx, bank, nbytes, max_dev)) < 0) {
+			if (first_err == -ENOMEM && max_dev != UINT64_MAX)
+				limit_failure(ctx, named ? bank : -1, nbytes, max_dev, &first_err,
+					      first_msg, sizeof(first_msg));
 			return plbuf__errp(-first_err, "%s", first_msg);
+		}
 	}
 
 	b->base = b;
