@@ -142,7 +142,7 @@ void fill_pattern(unsigned char *p, uint64_t n)
 
 int is_iommu(const char *backend)
 {
-	return strcmp(backend, "vfio") == 0;
+	return strcmp(backend, "vfio") == 0 || (strcmp(backend, "udmabuf") == 0 && udmabuf_iommu);
 }
 
 /* Prints a buffer's addresses and checks them against the page tables: without an IOMMU the
@@ -173,7 +173,7 @@ int check_addresses(const char *backend, plbuf_buf *b, const char *label)
 			    (unsigned long long)dev, (unsigned long long)phys);
 	/* /dev/mem mappings are PFN maps, which pagemap shows as holes: there the DMA is the
 	 * only witness */
-	if (pm == UINT64_MAX && strcmp(backend, "reserved") == 0)
+	if (pm == UINT64_MAX && (strcmp(backend, "reserved") == 0 || strcmp(backend, "udmabuf") == 0))
 		return 0;
 	if (pm != phys)
 		return fail("%s: physical address %#llx, but the page tables map it at %#llx", label,
@@ -222,6 +222,8 @@ static int run_case(const char *name)
 		p += 5;
 	if (strcmp(p, "devmem") == 0)
 		return devmem_case();
+	if (strncmp(p, "udmabuf", 7) == 0 && !mask)
+		return udmabuf_case(p);
 	size_t bl = strcspn(p, "-");
 	snprintf(backend, sizeof backend, "%.*s", (int)bl, p);
 	const char *kind = p[bl] ? p + bl + 1 : "";
@@ -286,6 +288,8 @@ int main(int argc, char **argv)
 				 (int)(eq - argv[i]), argv[i]);
 			snprintf(opts[nopts].val, sizeof opts[nopts].val, "%s", eq + 1);
 			nopts++;
+		} else if (strcmp(argv[i], "--udmabuf-iommu") == 0) {
+			udmabuf_iommu = 1;
 		} else if (strcmp(argv[i], "--devmem") == 0 && i + 1 < argc) {
 			char *end;
 			devmem_base = strtoull(argv[++i], &end, 0);
