@@ -125,6 +125,10 @@ static int sync_case(plbuf_ctx *ctx)
 	memset(pb, FILL, 3 * EDU_MAX_XFER);
 	/* a range in the middle, with partial lines at both ends */
 	const uint64_t off = EDU_MAX_XFER + 5, len = EDU_MAX_XFER - 13;
+	if (attr_u64(dev, "sync_owner", &owner) || owner != 0) {
+		fail("before the flush the driver's sync_owner is %llu, not 0", (unsigned long long)owner);
+		goto out;
+	}
 	if (plbuf_flush(b) < 0 || plbuf_flush_range(a, (int64_t)off, (int64_t)len) < 0) {
 		fail("plbuf_flush: %s", plbuf_errmsg());
 		goto out;
@@ -272,6 +276,8 @@ int udmabuf_case(const char *name)
 		ret = negative(ctx, "udmabuf", NEG_NO_MASTER);
 	else if (strcmp(kind, "unmapped-iova") == 0)
 		ret = negative(ctx, "udmabuf", NEG_UNMAPPED);
+	else if (strcmp(kind, "physical-address") == 0)
+		ret = negative(ctx, "udmabuf", NEG_PHYSICAL);
 	else if (strcmp(kind, "banks") == 0)
 		ret = banks(ctx);
 	else if (strcmp(kind, "sync") == 0)

@@ -84,7 +84,8 @@ cases() {
 
 # Behind the IOMMU: the buffer bound to edu (udmabuf0_bind=pci/BDF), so that its address is an
 # IOVA in edu's domain.  5.4.2 maps it; 5.5.0 would oops at the first mmap, which plbuf refuses.
-CASES[udmabuf-iommu]="udmabuf-abi-5.4.2-iommu udmabuf@iommu udmabuf-unmapped-iova@iommu udmabuf-abi-5.5.0-iommu udmabuf-refused"
+CASES[udmabuf-iommu]="udmabuf-abi-5.4.2-iommu udmabuf@iommu udmabuf-physical-address@iommu
+udmabuf-unmapped-iova@iommu udmabuf-abi-5.5.0-iommu udmabuf-refused udmabuf-oops-without-plbuf"
 APPEND[udmabuf-iommu]="intel_iommu=on"
 QEMU[udmabuf-iommu]="$IOMMU_QEMU -device edu,dma_mask=$MASK_ALL"
 GUEST[udmabuf-iommu]="$GUEST_LIB"'
@@ -93,11 +94,27 @@ cases() {
 	bdf=$(edu_bdf)
 	use u-dma-buf-5.4.2 udmabuf0=0x100000 udmabuf0_bind=pci/$bdf || r=1
 	abi udmabuf-abi-5.4.2-iommu /abi_probe udmabuf0
-	/edu_dma --udmabuf-iommu udmabuf@iommu udmabuf-unmapped-iova@iommu || r=1
+	/edu_dma --udmabuf-iommu udmabuf@iommu udmabuf-physical-address@iommu \
+		udmabuf-unmapped-iova@iommu || r=1
 	use u-dma-buf-5.5.0 udmabuf0=0x100000 udmabuf0_bind=pci/$bdf || r=1
 	# mmap left out: it is the crash
 	abi udmabuf-abi-5.5.0-iommu /abi_probe --no-mmap udmabuf0
 	/edu_dma udmabuf-refused || r=1
+	# The control: what plbuf refused really crashes.  A program that maps the buffer anyway
+	# (the ABI probe with mmap) oopses in the kernel and never returns (it dies holding its
+	# mm lock), so it runs in the background and the guest, last thing, looks for the oops.
+	/abi_probe udmabuf0 > /dev/null 2>&1 &
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		bug=$(dmesg | grep -m1 "kernel BUG at")
+		[ -n "$bug" ] && break
+		sleep 1
+	done
+	if [ -n "$bug" ]; then
+		echo "RESULT pass udmabuf-oops-without-plbuf $bug"
+	else
+		echo "RESULT fail udmabuf-oops-without-plbuf mapping 5.5.0 behind the IOMMU did not oops"
+		r=1
+	fi
 	dmesg | grep -iE "dmar|u-dma-buf" | tail -n 8 | sed "s/^/guest dmesg: /"
 	return $r
 }'
