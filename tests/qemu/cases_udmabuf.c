@@ -120,15 +120,18 @@ static int sync_case(plbuf_ctx *ctx)
 		fail("plbuf takes the buffer as coherent: the driver's sync path is not taken");
 		goto out;
 	}
+	/* plbuf cleans a fresh allocation (sync_for_device: owner 1); an invalidate gives it to the
+	 * CPU, so that the flush below has a visible effect */
+	if (plbuf_invalidate(a) < 0 || attr_u64(dev, "sync_owner", &owner) || owner != 0) {
+		fail("after plbuf_invalidate the driver's sync_owner is %llu, not 0 (CPU): %s",
+		     (unsigned long long)owner, plbuf_errmsg());
+		goto out;
+	}
 	unsigned char *pa = plbuf_data(a), *pb = plbuf_data(b);
 	fill_pattern(pa, 3 * EDU_MAX_XFER);
 	memset(pb, FILL, 3 * EDU_MAX_XFER);
 	/* a range in the middle, with partial lines at both ends */
 	const uint64_t off = EDU_MAX_XFER + 5, len = EDU_MAX_XFER - 13;
-	if (attr_u64(dev, "sync_owner", &owner) || owner != 0) {
-		fail("before the flush the driver's sync_owner is %llu, not 0", (unsigned long long)owner);
-		goto out;
-	}
 	if (plbuf_flush(b) < 0 || plbuf_flush_range(a, (int64_t)off, (int64_t)len) < 0) {
 		fail("plbuf_flush: %s", plbuf_errmsg());
 		goto out;

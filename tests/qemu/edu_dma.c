@@ -2,7 +2,7 @@
  * edu_dma.c - the guest half of tests/qemu: proves plbuf's device addresses by having QEMU's edu
  * device DMA through them.  Runs as root inside the test VM (started by tests/qemu/init).
  *
- *   edu_dma [--opt NAME=OPTIONS]... [--devmem BASE:SIZE] CASE...
+ *   edu_dma [--opt NAME=OPTIONS]... [--devmem BASE:SIZE] [--udmabuf-iommu] CASE...
  *   edu_dma --exit CODE     (ends the VM: QEMU exits with (CODE << 1) | 1)
  *
  * --opt gives plbuf_open() options ("@BDF@" is replaced by edu's address) for NAME: a backend,
@@ -10,7 +10,9 @@
  * cases.c).  Each CASE
  * prints "RESULT pass|fail|skip CASE [why]"; the exit status is 0 when every case passed.
  *
- * CASE is "devmem" or [mask-]BACKEND[-KIND]: run_case() lists the kinds, cases.c holds them and
+ * --udmabuf-iommu: the u-dma-buf buffers are bound behind the IOMMU (device address = IOVA).
+ * CASE is "devmem", udmabuf[-KIND][@LABEL] (cases_udmabuf.c) or [mask-]BACKEND[-KIND]: run_case()
+ * lists the kinds, cases.c holds them and
  * docs/qemu-proof.md says what each proves.  Patterns differ per case, so a stale copy of an
  * earlier case's data can never pass a check.
  */
@@ -171,8 +173,8 @@ int check_addresses(const char *backend, plbuf_buf *b, const char *label)
 	if (dev != phys)
 		return fail("%s: device address %#llx != physical address %#llx", label,
 			    (unsigned long long)dev, (unsigned long long)phys);
-	/* /dev/mem mappings are PFN maps, which pagemap shows as holes: there the DMA is the
-	 * only witness */
+	/* /dev/mem mappings are PFN maps, which pagemap shows as holes, and so are u-dma-buf's
+	 * (remap_pfn_range() without an IOMMU): there the DMA is the only witness */
 	if (pm == UINT64_MAX && (strcmp(backend, "reserved") == 0 || strcmp(backend, "udmabuf") == 0))
 		return 0;
 	if (pm != phys)
