@@ -33,12 +33,14 @@ set -u
 die() { echo "kmod.sh: $*" >&2; exit 1; }
 
 headers() { # KDIR PKG [DEBARCH]
-	local kdir=$1 pkg=$2 debarch=${3:-$(dpkg --print-architecture)}
+	local pkg=$2 debarch=${3:-$(dpkg --print-architecture)}
 	local verflav=${pkg#linux-image-} ver flav mm hdir=$1/headers tmp deb
 	flav=${verflav##*-}
 	ver=${verflav%-*}
 	mm=$(echo "$ver" | cut -d. -f1,2)
-	[ -n "$flav" ] && [ -n "$mm" ] && [ "$ver" != "$verflav" ] || die "'$pkg' is not linux-image-<ver>-<flavour>"
+	if [ -z "$flav" ] || [ -z "$mm" ] || [ "$ver" = "$verflav" ]; then
+		die "'$pkg' is not linux-image-<ver>-<flavour>"
+	fi
 	local kb=$hdir/usr/src/linux-headers-$ver-$flav
 	if [ ! -f "$hdir/ok" ]; then
 		rm -rf "$hdir"
