@@ -192,3 +192,11 @@ clean:
 
 .PHONY: all demo check install clean bench bench-programs
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d)
+
+# ---- the real u-dma-buf driver in the x86_64 QEMU guest (tests/qemu/udmabuf.sh), alone; with the
+# shim's side of the ABI comparison and the IOMMU refusal on the host first.
+check-udmabuf: all
+	$(BUILD)/tests/t_udmabuf_abi
+	$(BUILD)/tests/t_udmabuf_iommu
+	bash tests/suites/udmabuf.sh
+.PHONY: check-udmabuf
