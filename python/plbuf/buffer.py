@@ -56,7 +56,7 @@ class _Alloc:
     """One C allocation.  Released (plbuf_free) by release() or when collected."""
 
     __slots__ = ("h", "ctx", "ptr", "nbytes", "freed", "_dev", "_coherent", "views", "pointer",
-                 "return_to", "__weakref__")
+                 "return_to", "memory", "__weakref__")
 
     def __init__(self, h, ctx, ptr, nbytes):
         self.h, self.ctx, self.ptr, self.nbytes = h, ctx, ptr, nbytes
@@ -66,6 +66,7 @@ class _Alloc:
         self.views = None       # weak references to the Buffer views, made on the first one
         self.pointer = None     # PYNQ's pointer / return_to (a frame cache)
         self.return_to = None
+        self.memory = None      # what the code that allocated it said (PYNQ: buf.memory = self)
 
     def take(self):
         """A new owner of the C allocation (for a cache); this one lets go of it."""
@@ -331,15 +332,22 @@ class Buffer(np.ndarray):
 
     @property
     def memory(self):
-        """PYNQ's memory bank object: the Bank (ctx.DDR0) the buffer came from."""
+        """PYNQ's memory bank object: the Bank (ctx.DDR0) the buffer came from, or what a target's
+        allocate() set (PYNQ's memory objects set buf.memory = self)."""
         a = self._plbuf
         if a is None:
             return self._foreign("memory", "memory")
+        if a.memory is not None:
+            return a.memory
         return a.ctx.bank(self.bank)
 
     @memory.setter
     def memory(self, value):
-        self._set_foreign("memory", value)
+        a = self._plbuf
+        if a is not None:
+            a.memory = value
+        else:
+            self._set_foreign("memory", value)
 
     @property
     def bo(self):
