@@ -45,30 +45,28 @@ def _frames(frame):
         depth += 1
 
 
-def sync(frame):
-    """Brings the calling frames' f_locals snapshots up to date (before the count is taken)."""
-    for f in _frames(frame):
-        if f.f_code.co_flags & _CO_OPTIMIZED:
-            f.f_locals  # noqa: B018 - the access is the sync
+def _sync(f, obj, touched):
+    """Brings frame f's f_locals snapshot up to date; returns by how much that changed obj's
+    reference count (the snapshot's references are then all in the count, and counted)."""
+    if not (_SNAPSHOTS and f.f_code.co_flags & _CO_OPTIMIZED):
+        return 0
+    before = sys.getrefcount(obj)
+    d = f.f_locals  # the access is the sync
+    touched.append(f)
+    touched.append(d)
+    del d
+    return sys.getrefcount(obj) - before
 
 
-def measure(obj, frame):
-    """The first thing freebuffer()/__exit__ do: sync, then count."""
-    sync(frame)
-    return sys.getrefcount(obj)
-
-
-def release_snapshots(frame):
-    """Drops the references our sync put in snapshots nobody holds (they would keep every local
+def release_snapshots(touched):
+    """Drops the references our syncs put in snapshots nobody holds (they would keep every local
     alive until the function returns).  A snapshot someone holds (d = locals()) is left alone."""
-    if not _SNAPSHOTS:
-        return
-    for f in _frames(frame):
-        if f.f_code.co_flags & _CO_OPTIMIZED:
-            d = f.f_locals
-            if type(d) is dict and sys.getrefcount(d) <= SNAPSHOT_UNHELD:
-                d.clear()
-            del d
+    # touched: frame, its snapshot, frame, snapshot...  Each snapshot is held by its frame, by
+    # touched and by getrefcount's argument when nobody else holds it.
+    for i in range(1, len(touched), 2):
+        if type(touched[i]) is dict and sys.getrefcount(touched[i]) <= SNAPSHOT_UNHELD:
+            touched[i].clear()
+    del touched[:]
 
 
 def _instance_dict(v):
@@ -96,12 +94,18 @@ def _count(values, x):
     return n
 
 
-def _fast_locals(obj, frame, seen, with_snapshots):
-    """References to obj held by the variables of the calling frames.  with_snapshots: also those
-    of their f_locals dicts, their globals and the attribute dicts of objects they hold (the fast
-    count); without: only the frames' own slots (the rest is for gc.get_referrers)."""
-    found = 0
+def _fast_locals(obj, frame, seen, with_snapshots, touched, need=None):
+    """-> (found, delta): references to obj held by the variables of the calling frames, and how
+    much syncing their snapshots changed obj's count.  with_snapshots: also those of their f_locals
+    dicts, their globals and the attribute dicts of objects they hold (the fast count); without:
+    only the frames' own slots (the rest is for gc.get_referrers).  Stops once found reaches
+    need + delta (the references left to explain)."""
+    found = delta = 0
     for f in _frames(frame):
+        if need is not None and found >= need + delta:
+            break
+        if f not in touched:
+            delta += _sync(f, obj, touched)
         code = f.f_code
         loc = f.f_locals
         optimized = code.co_flags & _CO_OPTIMIZED
@@ -127,7 +131,7 @@ def _fast_locals(obj, frame, seen, with_snapshots):
                     found += (1 if with_snapshots else 0) + (1 if (with_snapshots and snap) else 0)
                 else:
                     found += 1 + (1 if (with_snapshots and snap) else 0)
-            if with_snapshots:
+            if with_snapshots and (need is None or found < need + delta):
                 for v in vals:
                     d = None if v is obj else _instance_dict(v)
                     if d is not None and id(d) not in seen:
@@ -140,15 +144,19 @@ def _fast_locals(obj, frame, seen, with_snapshots):
             if id(g) not in seen:
                 seen.add(id(g))
                 found += _count(g.values(), obj)
-    return found
+    return found, delta
 
 
-def unexplained(n, base, obj, frame):
-    """How many of obj's n references (measure() in freebuffer/__exit__) are not variables."""
+def unexplained(n, base, obj, frame, touched):
+    """-> (left, n): how many of obj's n references (sys.getrefcount, first thing in
+    freebuffer/__exit__) are not variables, and n as the snapshot syncs changed it.  The frames
+    synced are added to touched (for release_snapshots)."""
     extra = n - base
     if extra > 0:
-        extra -= _fast_locals(obj, frame, set(), True)
-    return extra
+        found, delta = _fast_locals(obj, frame, set(), True, touched, extra)
+        n += delta
+        extra += delta - found
+    return extra, n
 
 
 _CONTAINERS = (list, tuple, collections.deque)
@@ -172,12 +180,16 @@ def _harmless_in(r, x):
     return 0
 
 
-def recount(root, n_root, base, frame, views):
+def recount(root, n_root, base, frame, views, touched):
     """The thorough count, with gc.get_referrers: how many references to the root and to its live
     Buffer views (the list `views`, its only holder here) are neither variables, nor containers,
     nor one of these arrays' base.  (numpy's base links are invisible to gc: they are counted from
     the arrays themselves.)"""
-    # No generator expression or closure here: see _count().
+    # No generator expression or closure here: see _count().  Every frame synced first, so that
+    # n_root and the snapshots gc.get_referrers() will see agree.
+    for f in _frames(frame):
+        if f not in touched:
+            n_root += _sync(f, root, touched)
     cand = [root]
     cand.extend(views)
     args = tuple(cand)
@@ -192,20 +204,33 @@ def recount(root, n_root, base, frame, views):
     for v in views:
         bases.append(np.ndarray.base.__get__(v))
     v = None
-    left = n_root - base - _fast_locals(root, frame, set(), False) - _count(bases, root)
+    left = n_root - base - _fast_locals(root, frame, set(), False, touched)[0] - _count(bases, root)
     for r in refs:
         left -= _harmless_in(r, root)
     r = None
     for i in range(len(views)):
         # views[i] is held by `views` and by getrefcount's argument.
         nv = sys.getrefcount(views[i]) - VIEW_BASE
-        nv -= _fast_locals(views[i], frame, set(), False) + _count(bases, views[i])
+        nv -= _fast_locals(views[i], frame, set(), False, touched)[0] + _count(bases, views[i])
         for r in refs:
             nv -= _harmless_in(r, views[i])
         r = None
         left += max(nv, 0)
     del refs, bases
     return left
+
+
+def left(n, base, obj, frame, views=None):
+    """unexplained(), then recount() when it leaves references (with the views given), then the
+    snapshots released: what freebuffer() does, for the self-test and the tests."""
+    touched = []
+    try:
+        r, n = unexplained(n, base, obj, frame, touched)
+        if views is not None and (r or views):
+            r = recount(obj, n, base, frame, views, touched)
+        return r
+    finally:
+        release_snapshots(touched)
 
 
 # ---------------------------------------------------------------- calibration and self-test
@@ -215,17 +240,15 @@ _seen = []
 class _Probe(np.ndarray):
     # The same first statements as Buffer.freebuffer and Buffer.__exit__.
     def freebuffer(self):
-        frame = sys._getframe(1)
-        n = measure(self, frame)
-        return n, frame
+        n = sys.getrefcount(self)
+        return n, sys._getframe(1)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        frame = sys._getframe(1)
-        n = measure(self, frame)
-        _seen.append((n, frame))
+        n = sys.getrefcount(self)
+        _seen.append((n, sys._getframe(1)))
         return False
 
 
@@ -239,9 +262,9 @@ class _Obj:
 
 def _unheld_snapshot_count():
     def f():
-        d = sys._getframe().f_locals
-        return sys.getrefcount(d)
-    return f()  # the frame, a variable d and the argument, as in release_snapshots
+        touched = [None, sys._getframe().f_locals]
+        return sys.getrefcount(touched[1])
+    return f()  # the frame, the list and the argument, as in release_snapshots
 
 
 SNAPSHOT_UNHELD = 0
@@ -258,55 +281,49 @@ def _calibrate():
         pass
     base_exit = _seen.pop()[0]
 
-    def left(p, views=None):
+    def lft(p, views=None):
         n, frame = p.freebuffer()
         try:
-            r = unexplained(n, base_call, p, frame)
-            if views is not None and r:
-                r = recount(p, n, base_call, frame, views)
-            return r
+            return left(n, base_call, p, frame, views)
         finally:
-            release_snapshots(frame)
             del frame  # a frame referring to itself would keep p until the cyclic collector runs
 
     ok = []
     p = _root()
     n, frame = p.freebuffer()
-    ok.append(unexplained(n, base_call, p, frame) == 0)  # the caller's variable
-    release_snapshots(frame)
+    ok.append(left(n, base_call, p, frame) == 0)  # the caller's variable
     del frame
-    ok.append(left(p) == 0)  # and the variable of the caller's caller
+    ok.append(lft(p) == 0)  # and the variable of the caller's caller
     v = p.view(np.ndarray)
-    ok.append(left(p) == 1 and left(p, []) == 1 and v.base is p)
+    ok.append(lft(p) == 1 and lft(p, []) == 1 and v.base is p)
     m = memoryview(p)
-    ok.append(left(p) == 2 and left(p, []) == 2)
+    ok.append(lft(p) == 2 and lft(p, []) == 2)
     del v, m
     w = p[1:]  # a probe view: explained by the thorough count
-    ok.append(left(p) == 1 and left(p, [w]) == 0 and w.base is p)
+    ok.append(lft(p) == 1 and lft(p, [w]) == 0 and w.base is p)
     w2 = w[1:]
-    ok.append(left(p, [w, w2]) == 0)
+    ok.append(lft(p, [w, w2]) == 0)
     del w2
     wm = memoryview(w)  # ... unless something raw holds the view
-    ok.append(left(p, [w]) == 1)
+    ok.append(lft(p, [w]) == 1)
     del wm
     lst = [w, p, (p,)]
-    ok.append(left(p) == 3 and left(p, [w]) == 0)  # containers: the thorough count looks in
+    ok.append(lft(p) == 3 and lft(p, [w]) == 0)  # containers: the thorough count looks in
     del w, lst
-    ok.append(left(p) == 0)
+    ok.append(lft(p) == 0)
     loc = locals()  # a snapshot someone holds is counted, and kept
-    ok.append(left(p) == 0 and loc.get("p") is p)
+    ok.append(lft(p) == 0 and loc.get("p") is p and lft(p) == 0)
     del loc
     o = _Obj()
     o.buf = p
-    ok.append(left(p) == 0)  # an attribute of an object the caller holds is a variable
+    ok.append(lft(p) == 0)  # an attribute of an object the caller holds is a variable
     del o
 
     def closure():
         n, frame = q.freebuffer()
         try:
-            return unexplained(n, base_call, q, frame)
+            return left(n, base_call, q, frame)
         finally:
-            release_snapshots(frame)
             del frame
     q = p
     del p
@@ -317,20 +334,16 @@ def _calibrate():
     with _root() as r:
         pass
     n, frame = _seen.pop()
-    ok.append(unexplained(n, base_exit, r, frame) == 0)
-    release_snapshots(frame)
+    ok.append(left(n, base_exit, r, frame) == 0)
     with _root() as r:
         keep = r[1:].view(np.ndarray)
     n, frame = _seen.pop()
-    ok.append(unexplained(n, base_exit, r, frame) == 1)
-    release_snapshots(frame)
+    ok.append(left(n, base_exit, r, frame) == 1)
     with _root() as r:
         w = r[1:]
     n, frame = _seen.pop()
-    ok.append(recount(r, n, base_exit, frame, [w]) == 0)
-    release_snapshots(frame)
-    del w
-    del frame, keep
+    ok.append(left(n, base_exit, r, frame, [w]) == 0)
+    del frame, keep, w
     if "PLBUF_REFS_DEBUG" in __import__("os").environ:
         print(ok)
     return base_call, base_exit, all(ok)

@@ -478,9 +478,8 @@ class Buffer(np.ndarray):
         """Gives the memory back now (see the module's docstring) and empties this buffer and
         its Buffer views.  Returns True when the memory went back now, False when raw holders
         (memoryviews, non-Buffer numpy views, ctypes objects) keep it until they go."""
-        frame = sys._getframe(1)  # first: _refs measured its baseline at exactly this point
-        n = _refs.measure(self, frame)
-        return _free(self, n, _refs.BASE_CALL, frame)
+        n = sys.getrefcount(self)  # first: _refs measured its baseline at exactly this point
+        return _free(self, n, _refs.BASE_CALL, sys._getframe(1))
 
     def close(self):
         """Does nothing, as in PYNQ 2.6 and later (which warns the same way): free a buffer with
@@ -493,9 +492,8 @@ class Buffer(np.ndarray):
         return self
 
     def __exit__(self, *exc):
-        frame = sys._getframe(1)
-        n = _refs.measure(self, frame)
-        _free(self, n, _refs.BASE_EXIT, frame)
+        n = sys.getrefcount(self)
+        _free(self, n, _refs.BASE_EXIT, sys._getframe(1))
         return False
 
 
@@ -503,6 +501,7 @@ PynqBuffer = Buffer  # PYNQ's name: from plbuf.buffer import PynqBuffer
 
 
 def _free(b, n, base, frame):
+    touched = []
     try:
         a = b._plbuf
         if a is None:
@@ -527,10 +526,10 @@ def _free(b, n, base, frame):
         if a.pointer and not isinstance(a.pointer, _Pointer) and a.return_to is not None:
             ptr, a.pointer = a.pointer, 0  # PYNQ: a pointer the caller set goes back to return_to
             a.return_to.return_pointer(ptr)
-        left = _refs.unexplained(n, base, b, frame) if _refs.ENABLED else 1
+        left, n = _refs.unexplained(n, base, b, frame, touched) if _refs.ENABLED else (1, n)
         views = a.live_views()
         if _refs.ENABLED and (left > 0 or views):
-            left = _refs.recount(b, n, base, frame, views)
+            left = _refs.recount(b, n, base, frame, views, touched)
         for v in views:
             _empty(v)
         del views
@@ -540,7 +539,7 @@ def _free(b, n, base, frame):
         a.give_back()
         return True
     finally:
-        _refs.release_snapshots(frame)
+        _refs.release_snapshots(touched)
         del frame
 
 
@@ -661,7 +660,9 @@ def _allocate(shape, dtype="u4", target=None, *, order="C", cacheable=None, alig
                               _lib.CACHEABLE_YES if cacheable else _lib.CACHEABLE_NO,
                               bank.encode() if bank else None, alignment, 1 if zero else 0,
                               max_device_address)
-    with ctx._call("allocate") as hctx:
+    hctx = ctx._enter("allocate")
+    a = None
+    try:
         h = _lib.plbuf_allocate(hctx, ndim, _I64[ndim](*shape), cdtype, opts)
         if not h:
             err = ctypes.get_errno()
@@ -678,7 +679,8 @@ def _allocate(shape, dtype="u4", target=None, *, order="C", cacheable=None, alig
             _lib.plbuf_free(h)
             raise
         a = _Alloc(h, ctx, ptr, nbytes)
-        ctx._acquired()
+    finally:
+        ctx._leave(a is not None)
     b._plbuf = a
     if cache is not None:
         a.return_to = cache

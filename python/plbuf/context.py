@@ -1,6 +1,6 @@
 """plbuf.Context: an open backend (plbuf_open / plbuf_close), its banks, and the default context.
 
-Every call into libplbuf that uses a context's C handle runs inside Context._call(): a count of
+Every call into libplbuf that uses a context's C handle runs between Context._enter() and _leave(): a count of
 calls in flight, taken under the context's lock, so that close() (from another thread, or the exit
 hook while a daemon thread is still allocating) never frees the C context under a running call.
 A close() that finds calls in flight or live buffers only marks the context closing; the last call
@@ -12,7 +12,6 @@ device memory the parent also holds) and the child never frees or closes anythin
 would free the parent's memory, BOs or files).  default_context() opens a fresh one in the child.
 """
 import atexit
-import contextlib
 import errno
 import os
 import threading
@@ -34,8 +33,11 @@ class Bank:
 
     def _info(self):
         info = _lib.BankInfo()
-        with self.context._call("bank %s" % self.name, allocating=False) as h:
+        h = self.context._enter("bank %s" % self.name, allocating=False)
+        try:
             _lib.check(_lib.plbuf_ctx_bank(h, self.index, info), "bank")
+        finally:
+            self.context._leave()
         return info
 
     base = property(lambda self: self._info().base, doc="lowest device address (0: unknown)")
@@ -61,6 +63,7 @@ class Bank:
 
 
 _open_contexts = weakref.WeakSet()
+_pid = [os.getpid()]  # this process's id, kept up to date at fork (os.getpid() is a system call)
 
 
 def _text_arg(what, value):
@@ -97,7 +100,7 @@ class Context:
         self._busy = 0          # calls into libplbuf in flight on this context
         self._closing = False
         self._lock = threading.Lock()
-        self.pid = os.getpid()
+        self.pid = _pid[0]
         cname = _text_arg("backend name", backend)
         copts = _text_arg("options", options)
         if backend is not None and backend != "auto" and backend not in backends():
@@ -125,30 +128,33 @@ class Context:
         """True in a process that got this context by fork() rather than opening it."""
         return self.pid != os.getpid()
 
-    @contextlib.contextmanager
-    def _call(self, what, allocating=True):
-        """The C handle, for one call into libplbuf: the context cannot be closed until the call
-        is over.  allocating: refused while closing and in a forked child."""
+    def _enter(self, what, allocating=True):
+        """The C handle, for a call into libplbuf: the context cannot be closed until the matching
+        _leave().  allocating: refused while closing and in a forked child.  (A pair of methods,
+        not a context manager: this is on allocate()'s hot path.)"""
         with self._lock:
             h = self.handle
             if not h:
                 raise ValueError("%s: plbuf context (%s) is closed"
                                  % (what, getattr(self, "backend", "?")))
             if allocating:
-                if self.pid != os.getpid():
+                if self.pid != _pid[0]:
                     raise _inherited_error(self, what)
                 if self._closing:
                     raise ValueError("%s: plbuf context (%s) is closing: it allocates no more"
                                      % (what, self.backend))
             self._busy += 1
-        try:
-            yield h
-        finally:
-            with self._lock:
-                self._busy -= 1
-                h = self._take_if_done()
-            if h:
-                _lib.plbuf_close(h)
+        return h
+
+    def _leave(self, acquired=False):
+        """The call is over; acquired: it made an allocation (a live buffer)."""
+        with self._lock:
+            self._busy -= 1
+            if acquired:
+                self._live += 1
+            h = self._take_if_done()
+        if h:
+            _lib.plbuf_close(h)
 
     def _take_if_done(self):
         """Under the lock: the C handle to close now, if close() was asked and nothing uses the
@@ -156,7 +162,7 @@ class Context:
         if not self._closing or self._busy or self._live or not self.handle:
             return None
         h, self.handle = self.handle, None
-        if self.pid != os.getpid():
+        if self.pid != _pid[0]:
             return None  # inherited: the parent's; forget it, never close it here
         return h
 
@@ -209,16 +215,11 @@ class Context:
             _lib.plbuf_close(h)
         return True
 
-    # Allocation bookkeeping, called by buffer.py.
-    def _acquired(self):
-        with self._lock:
-            self._live += 1
-
     def _released(self, h):
         """An allocation goes: plbuf_free(h) (not in a forked child: the parent's memory), and
         close the context if it was waiting for this."""
         with self._lock:
-            if self.handle and self.pid == os.getpid():
+            if self.handle and self.pid == _pid[0]:
                 _lib.plbuf_free(h)
             self._live -= 1
             h = self._take_if_done()
@@ -291,6 +292,7 @@ def default_context():
 def _after_fork_in_child():
     # A lock another thread of the parent held at fork() would never be released in the child.
     global _default_lock
+    _pid[0] = os.getpid()
     _default_lock = threading.Lock()
     for ctx in list(_open_contexts):
         ctx._lock = threading.Lock()
