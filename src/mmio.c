@@ -97,22 +97,9 @@ int plbuf__uio_number(const char *dev);
 int plbuf__uio_number(const char *dev)
 {
 	char name[64];
-	struct plbuf_uio_spec spec;
-	struct plbuf_uio_map map;
-	int err;
+	int err = uio_dev_name(dev, name, sizeof(name));
 
-	if ((err = uio_dev_name(dev, name, sizeof(name))) < 0 ||
-	    (err = plbuf__uio_spec_parse(name, strlen(name), &spec)) < 0)
-		return err;
-	spec.map = 0;
-	/* Resolves a name; a device without map0 still has a number. */
-	if ((err = plbuf__uio_map_read(&spec, &map)) < 0 && err != -ENOENT)
-		return err;
-	if (err == 0)
-		return map.uio;
-	if (strncmp(name, "uio", 3) == 0 && name[3] && strspn(name + 3, "0123456789") == strlen(name + 3))
-		return atoi(name + 3);
-	return err;
+	return err < 0 ? err : plbuf__uio_index(name);
 }
 
 PLBUF_EXPORT plbuf_mmio *plbuf_mmio_open_uio(const char *dev, int map)

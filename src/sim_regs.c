@@ -168,6 +168,15 @@ static int find_window(const struct plbuf_simregs_hdr *h, const char *window)
 
 /* ---------------------------------------------------------------- the model side */
 
+/* The process that served the file is gone (or closed it): its files are nobody's. */
+static int model_gone(struct plbuf_simregs_hdr *h)
+{
+	pid_t pid = (pid_t)LOAD(&h->model_pid);
+
+	return pid == 0 || (kill(pid, 0) < 0 && errno == ESRCH);
+}
+
+
 PLBUF_EXPORT plbuf_sim_model *plbuf_sim_model_open(const char *name)
 {
 	struct plbuf_sim_model *m = calloc(1, sizeof(*m));
@@ -181,6 +190,13 @@ PLBUF_EXPORT plbuf_sim_model *plbuf_sim_model_open(const char *name)
 		free(m);
 		errno = e;
 		return NULL;
+	}
+	/* A model killed outright could not remove its files: the next one takes them over. */
+	if (!m->created && model_gone(m->hdr)) {
+		m->created = 1;
+		/* Its windows died with it: the new model declares its own (a restarted RTL
+		 * simulator the same ones).  Drivers must reopen theirs. */
+		memset(m->hdr->windows, 0, sizeof(m->hdr->windows));
 	}
 	snprintf(m->name, sizeof(m->name), "%s", name[0] == '/' ? name + 1 : name);
 	pthread_mutex_init(&m->lock, NULL);
@@ -478,13 +494,6 @@ void plbuf__simwin_close(struct plbuf__simwin *w)
 	if (w->hdr)
 		munmap(w->hdr, PLBUF_SIMREGS_SIZE);
 	free(w);
-}
-
-static int model_gone(struct plbuf_simregs_hdr *h)
-{
-	pid_t pid = (pid_t)LOAD(&h->model_pid);
-
-	return pid == 0 || (kill(pid, 0) < 0 && errno == ESRCH);
 }
 
 static void mb_lock(uint32_t *lock)
