@@ -221,23 +221,37 @@ static void spec_example(struct cdma *d, plbuf_ctx *ctx, const struct plbuf_allo
 	plbuf_free(out);
 }
 
-/* A 32-bit master and memory above 4 GiB: max_device_address refuses it; without it the engine
- * would silently use the low 32 bits of the address. */
+/* Memory above 4 GiB: a master that reaches it copies there (40 bits: bank HIGH is at 2^39);
+ * a 32-bit one is refused a buffer there through max_device_address, where without it the engine
+ * would silently drop the high bits of the address. */
 static void reach(struct cdma *d, plbuf_ctx *ctx, const char *high_bank)
 {
-	int64_t n = 4096;
+	int64_t n = 12345;
 	struct plbuf_alloc_opts o = {.bank = high_bank, .max_device_address = d->max_dev};
-	plbuf_buf *b = plbuf_allocate(ctx, 1, &n, "u1", &o);
+	plbuf_buf *s = plbuf_allocate(ctx, 1, &n, "u1", &o);
 
-	if (d->addr_bits < 64 && d->max_dev < 0xffffffffffull) {
-		EXPECT(!b && errno == ERANGE, "a %u-bit master got a buffer in %s", d->addr_bits,
-		       high_bank);
-		printf("  %u-bit master: a buffer in %s is refused (%s)\n", d->addr_bits, high_bank,
+	if (!s) {
+		EXPECT(errno == ERANGE && d->max_dev && d->max_dev < 0xffffffffffull,
+		       "a buffer in %s for a %u-bit master", high_bank, d->addr_bits);
+		printf("  %u-bit master: a buffer in %s is refused (%s)
+", d->addr_bits, high_bank,
 		       plbuf_errmsg());
-	} else {
-		EXPECT(b != NULL, "a %u-bit master reaches %s", d->addr_bits, high_bank);
-		plbuf_free(b);
+		return;
 	}
+	plbuf_buf *t = plbuf_allocate(ctx, 1, &n, "u1", &o);
+
+	EXPECT(t != NULL, "a second buffer in %s", high_bank);
+	if (t) {
+		fill(s, 99);
+		memset(plbuf_data(t), 0, (size_t)n);
+		EXPECT(cdma_copy(d, t, s) == 0 && !memcmp(plbuf_data(t), plbuf_data(s), (size_t)n),
+		       "a copy in %s", high_bank);
+		printf("  %u-bit master: %lld bytes copied 0x%" PRIx64 " -> 0x%" PRIx64 " (bank %s)\n",
+		       d->addr_bits, (long long)n, plbuf_device_address(s), plbuf_device_address(t),
+		       high_bank);
+	}
+	plbuf_free(s);
+	plbuf_free(t);
 }
 
 static plbuf_mmio *open_sim_window(plbuf_ctx *ctx)

@@ -94,7 +94,7 @@ process() {
 	local name=$1 v=$2 banks=$3 stall=$4 sim=plbuf-sim-$$-$RANDOM log rc
 	shift 4
 	log=$(mktemp)
-	"$absW/v$v/Vcdma_regs" "$sim" --stall "$stall" >"$log" 2>&1 &
+	"$absW/v$v/Vcdma_regs" "$sim" --stall "$stall" >>"$log" 2>&1 &
 	local rtl=$!
 	timeout 600 "$W/cdma_driver" --sim "$sim" --banks "$banks" "$@" >>"$log" 2>&1
 	rc=$?
