@@ -208,19 +208,12 @@ static int check_shape(int ndim, const int64_t *shape, const struct plbuf_dtype_
 static struct plbuf_buf *tc_pop(struct plbuf_tcache *tc, int bank, int cached, int cls,
 				uint64_t max_dev)
 {
-	struct plbuf_buf *b = NULL;
-	unsigned n;
+	struct plbuf_buf *b = plbuf__tc_pop(tc, bank, cached, cls);
 
-	plbuf__tc_lock(tc);
-	n = tc->n[bank][cached][cls];
-	if (n) {
-		b = tc->mag[bank][cached][cls][n - 1];
-		if (b->mem.dev + b->mem.size - 1 <= max_dev)
-			tc->n[bank][cached][cls] = (uint8_t)(n - 1);
-		else
-			b = NULL;
+	if (b && b->mem.dev + b->mem.size - 1 > max_dev) {
+		plbuf__tc_push(tc, bank, cached, cls, b); /* the place it just left */
+		b = NULL;
 	}
-	plbuf__tc_unlock(tc);
 	if (b) {
 		b->magic = PLBUF_MAGIC_LIVE;
 		b->base_dead = 0;
@@ -273,7 +266,7 @@ static int clean_new(struct plbuf_ctx *ctx, const struct plbuf_mem *m)
 		/* Where the alias cannot be maintained (ARMv7, no driver sync), no cached buffer can
 		 * have been handed out in it either (see above), so it holds no dirty line. */
 		if (err == -EOPNOTSUPP) {
-			plbuf__err(0, "%s", "");
+			plbuf__err_clear();
 			return 0;
 		}
 		return err;
@@ -377,23 +370,13 @@ static void release_base(struct plbuf_buf *base)
 	struct plbuf_tcache *tc = NULL;
 
 	if (s && s->bank < PLBUF_TC_BANKS && (tc = plbuf__tcache_get(ctx, ctx->id)) != NULL) {
-		uint8_t *n = &tc->n[s->bank][s->cached][s->cls];
-
 		base->magic = PLBUF_MAGIC_DEAD;
-		plbuf__tc_lock(tc);
-		if (*n < plbuf__tc_cap(s->cls)) {
-			tc->mag[s->bank][s->cached][s->cls][(*n)++] = base;
-			plbuf__tc_unlock(tc);
+		if (plbuf__tc_push(tc, s->bank, s->cached, s->cls, base))
 			return;
-		}
-		plbuf__tc_unlock(tc);
 	}
 	pthread_mutex_lock(&ctx->lock);
 	if (tc) {
-		plbuf__tc_lock(tc);
-		plbuf__tcache_spill(tc, s->bank, s->cached, s->cls);
-		tc->mag[s->bank][s->cached][s->cls][tc->n[s->bank][s->cached][s->cls]++] = base;
-		plbuf__tc_unlock(tc);
+		plbuf__tcache_spill(tc, s->bank, s->cached, s->cls, base);
 	} else {
 		plbuf__pool_free(ctx, &base->mem);
 		plbuf__handle_put(ctx, base);

@@ -66,11 +66,26 @@ PLBUF_EXPORT int plbuf_probe(int i, struct plbuf_probe_info *out)
 	return n;
 }
 
+/* Undoes a failed open, the backend's part included: the chunks of fixed banks, then what open()
+ * took (close()), then its private state.  The message and errno stay those of the failure. */
+static int undo_open(struct plbuf_ctx *ctx, int opened, int err)
+{
+	plbuf__pool_destroy(ctx);
+	if (opened)
+		ctx->be->close(ctx);
+	free(ctx->priv);
+	ctx->priv = NULL;
+	ctx->nbanks = 0;
+	memset(&ctx->pool, 0, sizeof(ctx->pool));
+	errno = -err;
+	return err;
+}
+
 static int open_backend(struct plbuf_ctx *ctx, const struct plbuf_backend *be, const char *options)
 {
 	struct plbuf_kv kv = {0};
 	const char *env = getenv("PLBUF_OPTIONS"), *unused;
-	int err;
+	int err, opened = 0;
 
 	ctx->be = be;
 	ctx->line_size = plbuf__arch_line_size();
@@ -79,25 +94,20 @@ static int open_backend(struct plbuf_ctx *ctx, const struct plbuf_backend *be, c
 	err = plbuf__kv_parse(&kv, options);
 	if (!err)
 		err = plbuf__kv_parse(&kv, env);
-	if (!err)
+	if (!err && be->priv_size && !(ctx->priv = calloc(1, be->priv_size)))
+		err = plbuf__err(ENOMEM, "out of process memory");
+	if (!err) {
+		opened = 1;
 		err = be->open(ctx, &kv);
-	if (!err && (unused = plbuf__kv_unused(&kv)) != NULL) {
+	}
+	if (!err && (unused = plbuf__kv_unused(&kv)) != NULL)
 		err = plbuf__err(EINVAL, "backend %s has no option \"%s\" (see docs/backends.md)",
 				 be->name, unused);
-		plbuf__pool_destroy(ctx);
-		be->close(ctx);
-	}
 	plbuf__kv_free(&kv);
-	if (!err && ctx->nbanks == 0) {
+	if (!err && ctx->nbanks == 0)
 		err = plbuf__err(ENODEV, "backend %s found no memory bank", be->name);
-		plbuf__pool_destroy(ctx);
-		be->close(ctx);
-	}
-	if (err) {
-		ctx->nbanks = 0;
-		memset(&ctx->pool, 0, sizeof(ctx->pool));
-		return err;
-	}
+	if (err)
+		return undo_open(ctx, opened, err);
 	/* Where neither the kernel (the backend has no sync) nor the CPU (ARMv7 user space cannot
 	 * reach the point of coherency) can maintain cached memory, cached must not be the default:
 	 * plbuf never hands out memory whose flush cannot work unless it is asked to. */
@@ -187,6 +197,7 @@ PLBUF_EXPORT void plbuf_close(plbuf_ctx *ctx)
 	plbuf__handles_release_all(ctx);
 	plbuf__pool_destroy(ctx);
 	ctx->be->close(ctx);
+	free(ctx->priv);
 	for (int i = 0; i < 64; i++)
 		while (ctx->dtypes[i]) {
 			struct plbuf_dtype_entry *e = ctx->dtypes[i];
@@ -295,4 +306,34 @@ int plbuf__bank_add(struct plbuf_ctx *ctx, const struct plbuf_bank *b)
 int plbuf__bank_add_chunk(struct plbuf_ctx *ctx, const struct plbuf_chunk *c)
 {
 	return plbuf__pool_add_fixed(ctx, c);
+}
+
+int plbuf__nbanks(const struct plbuf_ctx *ctx)
+{
+	return ctx->nbanks;
+}
+
+const struct plbuf_bank *plbuf__bank(const struct plbuf_ctx *ctx, int i)
+{
+	return &ctx->banks[i];
+}
+
+void *plbuf__priv(const struct plbuf_ctx *ctx)
+{
+	return ctx->priv;
+}
+
+uint64_t plbuf__chunk_size(const struct plbuf_ctx *ctx)
+{
+	return ctx->chunk_size;
+}
+
+void plbuf__set_chunk_size(struct plbuf_ctx *ctx, uint64_t bytes)
+{
+	ctx->chunk_size = bytes;
+}
+
+void plbuf__set_line_size(struct plbuf_ctx *ctx, size_t bytes)
+{
+	ctx->line_size = bytes;
 }

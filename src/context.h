@@ -6,12 +6,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "arch/arch.h"
 #include "backend.h"
 #include "internal.h"
 #include "pool.h"
 #include "tcache.h"
-
-#define PLBUF_MAX_BANKS 64
 
 #define PLBUF_MAGIC_LIVE 0x706c6275u /* "plbu" */
 #define PLBUF_MAGIC_DEAD 0xdeadb0ffu
@@ -45,7 +44,7 @@ struct plbuf_dtype_entry {
 
 struct plbuf_ctx {
 	const struct plbuf_backend *be;
-	void *priv;                           /* the backend's */
+	void *priv;                           /* the backend's: be->priv_size bytes */
 	char reason[512];                     /* why the automatic choice picked be */
 	size_t line_size;                     /* cache line, for alignment and sync */
 	uint64_t chunk_size;                  /* dynamic banks: size of a pool chunk */
@@ -89,15 +88,6 @@ void plbuf__zero(void *p, uint64_t n, int device_mem);
 int plbuf__sync(struct plbuf_buf *b, int64_t off, uint64_t len, enum plbuf_sync_dir dir);
 int plbuf__sync_mem(struct plbuf_ctx *ctx, const struct plbuf_mem *m, uint64_t off, uint64_t len,
 		    enum plbuf_sync_dir dir);
-
-/* Architecture cache maintenance by virtual address (src/arch/<arch>.c).  Returns 0, or
- * -EOPNOTSUPP where user space cannot reach the point of coherency (ARMv7). */
-int plbuf__arch_clean(void *va, size_t len);            /* flush: DC CVAC */
-int plbuf__arch_clean_inval(void *va, size_t len);      /* invalidate: DC CIVAC */
-void plbuf__arch_fence(void);                           /* order CPU accesses against DMA */
-size_t plbuf__arch_line_size(void);                     /* the line buffers are aligned to and
-                                                           maintained by (see src/arch/) */
-const char *plbuf__arch_name(void);
 
 /* The registry of backends (registry.c). */
 extern const struct plbuf_backend *const plbuf__backends[];

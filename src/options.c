@@ -86,6 +86,20 @@ int plbuf__kv_u64(struct plbuf_kv *kv, const char *key, uint64_t dflt, uint64_t 
 	return 0;
 }
 
+int plbuf__kv_sync(struct plbuf_kv *kv, const char *who, int *by_va)
+{
+	const char *v = plbuf__kv_get(kv, "sync");
+	int cpu_can = plbuf__arch_clean(NULL, 0) != -EOPNOTSUPP;
+
+	if (v && strcmp(v, "auto") && strcmp(v, "driver") && strcmp(v, "cpu"))
+		return plbuf__err(EINVAL, "%s: sync=%s is not auto, driver or cpu", who, v);
+	if (v && !strcmp(v, "cpu") && !cpu_can)
+		return plbuf__err(EOPNOTSUPP, "%s: sync=cpu: %s user space cannot clean or "
+				  "invalidate caches to memory; use sync=auto", who, plbuf__arch_name());
+	*by_va = v && !strcmp(v, "driver") ? 0 : cpu_can;
+	return 0;
+}
+
 const char *plbuf__kv_unused(const struct plbuf_kv *kv)
 {
 	for (int i = 0; i < kv->n; i++)

@@ -258,7 +258,7 @@ static struct plbuf_slab *slab_new(struct plbuf_ctx *ctx, int bank, int cached, 
 		*err = -ENOMEM;
 		return NULL;
 	}
-	plbuf__err(0, "%s", ""); /* so that describe_failure() can tell whether a backend spoke */
+	plbuf__err_clear(); /* so that describe_failure() can tell whether a backend spoke */
 	s = calloc(1, sizeof(*s));
 	if (s)
 		s->stack = malloc(sizeof(uint32_t) * (bytes / slot));
@@ -414,9 +414,8 @@ static int range_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t 
 {
 	int err;
 
-	/* Only here, off the slab fast path: formatting even an empty message is most of a warm
-	 * allocation's cost. */
-	plbuf__err(0, "%s", "");
+	/* Only here, off the slab fast path (see describe_failure()). */
+	plbuf__err_clear();
 	if (size <= ctx->chunk_size / 2 || ctx->banks[bank].fixed) {
 		if (try_regions(ctx, bank, size, align, max_dev, cached, rout, off) == 0)
 			return 0;
@@ -444,7 +443,7 @@ static int describe_failure(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 	const struct plbuf_bank *b = &ctx->banks[bank];
 	int serves = 0;
 
-	if (plbuf_errmsg()[0])
+	if (plbuf__err_said())
 		return err; /* the backend already said which limit it hit */
 	/* A fixed bank mapped one way only (a u-dma-buf the driver maps non-cacheable) is not full:
 	 * it never has memory of the other kind. */

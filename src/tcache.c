@@ -75,18 +75,24 @@ unsigned plbuf__tcache_drain_all(struct plbuf_ctx *ctx)
 	return count;
 }
 
-void plbuf__tcache_spill(struct plbuf_tcache *tc, int bank, int cached, int cls)
+void plbuf__tcache_spill(struct plbuf_tcache *tc, int bank, int cached, int cls,
+			 struct plbuf_buf *b)
 {
 	struct plbuf_buf **m = tc->mag[bank][cached][cls];
-	unsigned n = tc->n[bank][cached][cls], k = n / 2 ? n / 2 : n;
+	unsigned n, k;
 
+	plbuf__tc_lock(tc);
+	n = tc->n[bank][cached][cls];
+	k = n / 2 ? n / 2 : n;
 	/* The oldest ones: the newest are the likeliest to be warm in the CPU's caches. */
 	for (unsigned i = 0; i < k; i++) {
 		plbuf__pool_free(tc->ctx, &m[i]->mem);
 		plbuf__handle_put(tc->ctx, m[i]);
 	}
 	memmove(m, m + k, sizeof(*m) * (n - k));
-	tc->n[bank][cached][cls] = (uint8_t)(n - k);
+	m[n - k] = b;
+	tc->n[bank][cached][cls] = (uint8_t)(n - k + 1);
+	plbuf__tc_unlock(tc);
 }
 
 static void unlink_tc(struct plbuf_ctx *ctx, struct plbuf_tcache *tc)

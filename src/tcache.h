@@ -61,6 +61,37 @@ static inline unsigned plbuf__tc_cap(int cls)
 	return n > PLBUF_TC_MAX ? PLBUF_TC_MAX : n < 2 ? 2 : n;
 }
 
+/* The owner's side, each under the cache's own flag.  Takes the newest buffer kept for (bank,
+ * cached, cls), or NULL when there is none. */
+static inline struct plbuf_buf *plbuf__tc_pop(struct plbuf_tcache *tc, int bank, int cached,
+					      int cls)
+{
+	struct plbuf_buf *b = NULL;
+	uint8_t *n = &tc->n[bank][cached][cls];
+
+	plbuf__tc_lock(tc);
+	if (*n)
+		b = tc->mag[bank][cached][cls][--*n];
+	plbuf__tc_unlock(tc);
+	return b;
+}
+
+/* Keeps b for (bank, cached, cls): 1, or 0 (nothing done) when that magazine is full. */
+static inline int plbuf__tc_push(struct plbuf_tcache *tc, int bank, int cached, int cls,
+				 struct plbuf_buf *b)
+{
+	uint8_t *n = &tc->n[bank][cached][cls];
+	int kept = 0;
+
+	plbuf__tc_lock(tc);
+	if (*n < plbuf__tc_cap(cls)) {
+		tc->mag[bank][cached][cls][(*n)++] = b;
+		kept = 1;
+	}
+	plbuf__tc_unlock(tc);
+	return kept;
+}
+
 #define PLBUF_TC_REFS 4 /* contexts a thread keeps a cache for at once; more are evicted */
 
 /* This thread's caches, by context id, most recently used first (ids are never reused, so a closed
@@ -92,8 +123,10 @@ static inline struct plbuf_tcache *plbuf__tcache_get(struct plbuf_ctx *ctx, uint
  * ctx->lock held.  Returns how many buffers it gave back. */
 unsigned plbuf__tcache_drain_all(struct plbuf_ctx *ctx);
 
-/* Gives back the oldest half of one full magazine (ctx->lock and tc held). */
-void plbuf__tcache_spill(struct plbuf_tcache *tc, int bank, int cached, int cls);
+/* When plbuf__tc_push() found the magazine full: gives its oldest half back to the pool and keeps
+ * b (ctx->lock held; takes the cache's flag itself). */
+void plbuf__tcache_spill(struct plbuf_tcache *tc, int bank, int cached, int cls,
+			 struct plbuf_buf *b);
 
 /* Context life: a unique id and a place in the registry that exiting threads consult, so that they
  * never touch a closed context's caches. */

@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "context.h"
+#include "backend.h"
 #include "sim_format.h"
 #include "os/sys.h"
 
@@ -158,9 +158,9 @@ static int parse_bank(const char *spec, size_t n, int dflt_coherent, struct plbu
 
 static int check_overlaps(struct plbuf_ctx *ctx)
 {
-	for (int i = 0; i < ctx->nbanks; i++)
-		for (int j = i + 1; j < ctx->nbanks; j++) {
-			const struct plbuf_bank *a = &ctx->banks[i], *b = &ctx->banks[j];
+	for (int i = 0; i < plbuf__nbanks(ctx); i++)
+		for (int j = i + 1; j < plbuf__nbanks(ctx); j++) {
+			const struct plbuf_bank *a = plbuf__bank(ctx, i), *b = plbuf__bank(ctx, j);
 
 			if (a->base < b->base + b->size && b->base < a->base + a->size)
 				return plbuf__err(EINVAL, "sim: banks %s and %s overlap", a->name,
@@ -171,13 +171,11 @@ static int check_overlaps(struct plbuf_ctx *ctx)
 
 static void sim_close(struct plbuf_ctx *ctx)
 {
-	struct sim *s = ctx->priv;
+	struct sim *s = plbuf__priv(ctx);
 
-	if (!s)
-		return;
 	for (int i = 0; i < PLBUF_SIM_MAX_BANKS; i++)
 		if (s->cpu[i])
-			munmap(s->cpu[i], ctx->banks[i].size);
+			munmap(s->cpu[i], plbuf__bank(ctx, i)->size);
 	if (s->file)
 		munmap(s->file, s->file_size);
 	if (s->fd >= 0) {
@@ -185,8 +183,6 @@ static void sim_close(struct plbuf_ctx *ctx)
 		shm_unlink(s->name);
 		track(s, 0);
 	}
-	free(s);
-	ctx->priv = NULL;
 }
 
 static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
@@ -195,23 +191,24 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	const char *banks = plbuf__kv_get(kv, "banks"), *name = plbuf__kv_get(kv, "name");
 	uint64_t coherent, line;
 	struct plbuf_sim_hdr *hdr;
-	struct sim *s;
+	struct sim *s = plbuf__priv(ctx);
 	int err;
 
+	s->fd = -1;
 	if ((err = plbuf__kv_u64(kv, "coherent", 0, &coherent)) < 0 ||
 	    (err = plbuf__kv_u64(kv, "line", 64, &line)) < 0)
 		return err;
 	if (line < 16 || line > 4096 || (line & (line - 1)))
 		return plbuf__err(EINVAL, "sim: line=%llu is not a power of two in 16..4096",
 				  (unsigned long long)line);
-	ctx->line_size = line;
+	plbuf__set_line_size(ctx, line);
 	if (!banks)
 		banks = SIM_DEFAULT_BANKS;
 	for (const char *p = banks; *p;) {
 		size_t n = strcspn(p, ",");
 		struct plbuf_bank b;
 
-		if (ctx->nbanks >= PLBUF_SIM_MAX_BANKS)
+		if (plbuf__nbanks(ctx) >= PLBUF_SIM_MAX_BANKS)
 			return plbuf__err(EINVAL, "sim: more than %d banks", PLBUF_SIM_MAX_BANKS);
 		if ((err = parse_bank(p, n, coherent != 0, &b)) < 0 ||
 		    (err = plbuf__bank_add(ctx, &b)) < 0)
@@ -223,11 +220,6 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	if ((err = check_overlaps(ctx)) < 0)
 		return err;
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return plbuf__err(ENOMEM, "out of process memory");
-	s->fd = -1;
-	ctx->priv = s;
 	if (name)
 		snprintf(s->name, sizeof(s->name), "/%s", name[0] == '/' ? name + 1 : name);
 	else
@@ -237,37 +229,33 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 		reap_stale();
 	/* 0600 and O_EXCL: only this user's processes can attach, and never to a stale file. */
 	s->fd = plbuf__sys_shm_open(s->name, O_RDWR | O_CREAT | O_EXCL, 0600);
-	if (s->fd < 0) {
-		err = plbuf__err(errno, "sim: cannot create shared memory /dev/shm%s: %s%s", s->name,
-				 strerror(errno), errno == EEXIST ? " (another context uses this name)" : "");
-		goto fail;
-	}
+	if (s->fd < 0)
+		return plbuf__err(errno, "sim: cannot create shared memory /dev/shm%s: %s%s", s->name,
+				  strerror(errno), errno == EEXIST ? " (another context uses this name)" :
+				  "");
 	track(s, 1);
 	s->file_size = PLBUF_SIM_HDR_SIZE;
-	for (int i = 0; i < ctx->nbanks; i++)
-		s->file_size += ctx->banks[i].size;
+	for (int i = 0; i < plbuf__nbanks(ctx); i++)
+		s->file_size += plbuf__bank(ctx, i)->size;
 	/* Sparse: a 512 MiB bank costs memory only where it is written. */
-	if (plbuf__sys_ftruncate(s->fd, (off_t)s->file_size) < 0) {
-		err = plbuf__err(errno, "sim: cannot size /dev/shm%s to %llu bytes: %s", s->name,
-				 (unsigned long long)s->file_size, strerror(errno));
-		goto fail;
-	}
+	if (plbuf__sys_ftruncate(s->fd, (off_t)s->file_size) < 0)
+		return plbuf__err(errno, "sim: cannot size /dev/shm%s to %llu bytes: %s", s->name,
+				  (unsigned long long)s->file_size, strerror(errno));
 	s->file = plbuf__sys_mmap(NULL, s->file_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
 	if (s->file == MAP_FAILED) {
 		s->file = NULL;
-		err = plbuf__err(errno, "sim: cannot map /dev/shm%s: %s", s->name, strerror(errno));
-		goto fail;
+		return plbuf__err(errno, "sim: cannot map /dev/shm%s: %s", s->name, strerror(errno));
 	}
 	hdr = s->file;
 	hdr->version = PLBUF_SIM_VERSION;
-	hdr->nbanks = (uint32_t)ctx->nbanks;
+	hdr->nbanks = (uint32_t)plbuf__nbanks(ctx);
 	hdr->line_size = line;
 	hdr->file_size = s->file_size;
 
 	uint64_t off = PLBUF_SIM_HDR_SIZE;
 
-	for (int i = 0; i < ctx->nbanks; i++) {
-		struct plbuf_bank *b = &ctx->banks[i];
+	for (int i = 0; i < plbuf__nbanks(ctx); i++) {
+		const struct plbuf_bank *b = plbuf__bank(ctx, i);
 		struct plbuf_chunk c = {0};
 
 		snprintf(hdr->banks[i].name, sizeof(hdr->banks[i].name), "%s", b->name);
@@ -288,26 +276,21 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 			if (s->cpu[i] == MAP_FAILED) {
 				s->cpu[i] = NULL;
-				err = plbuf__err(errno, "sim: cannot map the CPU view of bank %s (%llu "
-						 "bytes): %s", b->name, (unsigned long long)b->size,
-						 strerror(errno));
-				goto fail;
+				return plbuf__err(errno, "sim: cannot map the CPU view of bank %s "
+						  "(%llu bytes): %s", b->name,
+						  (unsigned long long)b->size, strerror(errno));
 			}
 			c.va = s->cpu[i];
 			c.flags = PLBUF_CHUNK_CACHED;
 		}
 		if ((err = plbuf__bank_add_chunk(ctx, &c)) < 0)
-			goto fail;
+			return err;
 		off += b->size;
 	}
 	/* Last, so that a device model never attaches to a half-written header. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	memcpy(hdr->magic, PLBUF_SIM_MAGIC, sizeof(hdr->magic));
 	return 0;
-fail:
-	plbuf__pool_destroy(ctx);
-	sim_close(ctx);
-	return err;
 }
 
 /* Moves whole lines between the CPU's view and the device's memory.  Invalidate drops the CPU's
@@ -316,7 +299,7 @@ fail:
 static int sim_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t off, uint64_t len,
 		    enum plbuf_sync_dir dir)
 {
-	uint64_t line = ctx->line_size;
+	uint64_t line = plbuf_ctx_line_size(ctx);
 	uint64_t lo = off & ~(line - 1), hi = (off + len + line - 1) & ~(line - 1);
 	char *cpu = c->va, *dev = c->va_uc;
 
@@ -336,25 +319,26 @@ static int sim_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t
 
 static void sim_info(struct plbuf_ctx *ctx, FILE *out)
 {
-	struct sim *s = ctx->priv;
+	struct sim *s = plbuf__priv(ctx);
 
 	fprintf(out, "  memory file: /dev/shm%s (%llu bytes, sparse); device models attach to "
 		"\"%s\"\n", s->name, (unsigned long long)s->file_size, s->name + 1);
 	fprintf(out, "  cache line: %zu bytes; more memory: banks=NAME@BASE:SIZE[:coherent],... in "
-		"PLBUF_OPTIONS\n", ctx->line_size);
+		"PLBUF_OPTIONS\n", plbuf_ctx_line_size(ctx));
 }
 
 PLBUF_EXPORT const char *plbuf_sim_name(const plbuf_ctx *ctx)
 {
-	if (!ctx || strcmp(ctx->be->name, "sim") != 0)
+	if (!ctx || strcmp(plbuf_ctx_backend(ctx), "sim") != 0)
 		return NULL;
-	return ((const struct sim *)ctx->priv)->name + 1;
+	return ((const struct sim *)plbuf__priv(ctx))->name + 1;
 }
 
 const struct plbuf_backend plbuf__backend_sim = {
 	.name = "sim",
 	.summary = "simulated device memory in /dev/shm, for developing without a board",
 	.rank = 1000,
+	.priv_size = sizeof(struct sim),
 	.probe = sim_probe,
 	.open = sim_open,
 	.close = sim_close,

@@ -49,7 +49,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "context.h"
+#include "backend.h"
 #include "os/sys.h"
 
 /* ---- u-dma-buf-ioctl.h (v5.2.0): magic 'U'; both structures are 24 bytes on every ABI. */
@@ -267,7 +267,7 @@ static void prefer_write_combine(struct udev *d)
 			}
 		}
 	}
-	plbuf__err(0, "%s", ""); /* not a failure of plbuf_open: info() tells */
+	plbuf__err_clear(); /* not a failure of plbuf_open: info() tells */
 }
 
 /* The memory type the driver gives a mapping (udmabuf_object_mmap()). */
@@ -398,9 +398,9 @@ static int drv_sync(const struct udev *d, int for_cpu, unsigned dir, uint64_t of
 static int ud_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t off, uint64_t len,
 		   enum plbuf_sync_dir dir)
 {
-	struct udmabuf *u = ctx->priv;
+	struct udmabuf *u = plbuf__priv(ctx);
 	struct udev *d = c->priv;
-	uint64_t line = ctx->line_size, end = off + len, lo = off & ~(line - 1);
+	uint64_t line = plbuf_ctx_line_size(ctx), end = off + len, lo = off & ~(line - 1);
 	uint64_t hi = (end + line - 1) & ~(line - 1), tail = (end - 1) & ~(line - 1);
 	int head_part = (off & (line - 1)) != 0, tail_part = (end & (line - 1)) != 0, err;
 
@@ -508,10 +508,8 @@ static int list_devices(struct udmabuf *u, const char *devices)
 
 static void ud_close(struct plbuf_ctx *ctx)
 {
-	struct udmabuf *u = ctx->priv;
+	struct udmabuf *u = plbuf__priv(ctx);
 
-	if (!u)
-		return;
 	for (int i = 0; i < u->n; i++) {
 		struct udev *d = &u->d[i];
 
@@ -521,52 +519,37 @@ static void ud_close(struct plbuf_ctx *ctx)
 			munmap(d->map_uc, d->map_len);
 		if (d->fd >= 0)
 			close(d->fd);
+		if (d->lock)
+			pthread_mutex_destroy(d->lock);
 	}
-	for (int i = 0; i < PLBUF_MAX_BANKS; i++)
-		pthread_mutex_destroy(&u->locks[i]);
-	free(u);
-	ctx->priv = NULL;
 }
 
 static int ud_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 {
-	const char *sync = plbuf__kv_get(kv, "sync"), *unc = plbuf__kv_get(kv, "uncached");
-	const char *devices = plbuf__kv_get(kv, "devices");
-	int arch_by_va = plbuf__arch_clean(NULL, 0) != -EOPNOTSUPP, err = 0;
-	struct udmabuf *u;
+	const char *unc = plbuf__kv_get(kv, "uncached"), *devices = plbuf__kv_get(kv, "devices");
+	struct udmabuf *u = plbuf__priv(ctx);
+	int err;
 
 	if (unc && strcmp(unc, "wc") && strcmp(unc, "keep"))
 		return plbuf__err(EINVAL, "u-dma-buf: uncached=%s is not wc or keep", unc);
-	if (sync && strcmp(sync, "auto") && strcmp(sync, "driver") && strcmp(sync, "cpu"))
-		return plbuf__err(EINVAL, "u-dma-buf: sync=%s is not auto, driver or cpu", sync);
-	if (sync && !strcmp(sync, "cpu") && !arch_by_va)
-		return plbuf__err(EOPNOTSUPP, "u-dma-buf: sync=cpu: %s user space cannot clean or "
-				  "invalidate caches to memory; use sync=auto", plbuf__arch_name());
-	if (!(u = calloc(1, sizeof(*u))))
-		return plbuf__err(ENOMEM, "out of process memory");
-	for (int i = 0; i < PLBUF_MAX_BANKS; i++)
-		pthread_mutex_init(&u->locks[i], NULL);
-	ctx->priv = u;
-	u->by_va = sync && !strcmp(sync, "driver") ? 0 : arch_by_va;
+	if ((err = plbuf__kv_sync(kv, "u-dma-buf", &u->by_va)) < 0)
+		return err;
 	u->keep_mode = unc && !strcmp(unc, "keep");
 	err = list_devices(u, devices);
 	/* Versions first: an unsupported driver is reported before anything is opened. */
 	for (int i = 0; !err && i < u->n; i++) {
+		pthread_mutex_init(&u->locks[i], NULL);
 		u->d[i].lock = &u->locks[i];
 		err = check_version(&u->d[i]);
 	}
 	for (int i = 0; !err && i < u->n; i++)
 		err = dev_open(ctx, u, &u->d[i]);
-	if (err) {
-		plbuf__pool_destroy(ctx);
-		ud_close(ctx);
-	}
 	return err;
 }
 
 static void ud_info(struct plbuf_ctx *ctx, FILE *out)
 {
-	struct udmabuf *u = ctx->priv;
+	struct udmabuf *u = plbuf__priv(ctx);
 
 	for (int i = 0; i < u->n; i++) {
 		const struct udev *d = &u->d[i];
@@ -588,6 +571,7 @@ const struct plbuf_backend plbuf__backend_udmabuf = {
 	.name = "udmabuf",
 	.summary = "ikwzm's u-dma-buf driver: /dev/udmabufN buffers, one bank each",
 	.rank = 28,
+	.priv_size = sizeof(struct udmabuf),
 	.probe = ud_probe,
 	.open = ud_open,
 	.close = ud_close,

@@ -14,6 +14,8 @@
 #include "os/physmem.h"
 #include "os/sys.h"
 
+#define SPEC_MAX 128 /* the longest region or UIO map spec, and its NUL */
+
 static int parse_hex(const char *s, const char **end, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -97,18 +99,26 @@ static int valid_name(const char *s, size_t n)
 	return 1;
 }
 
+/* Copies s[0, n) into tmp and finds its optional "NAME@": returns what follows it (all of tmp
+ * without one), *at the '@' or NULL; NULL when s is empty or longer than tmp can hold. */
+static char *split_name(const char *s, size_t n, char tmp[SPEC_MAX], char **at)
+{
+	if (n == 0 || n >= SPEC_MAX)
+		return NULL;
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	*at = strchr(tmp, '@');
+	return *at ? *at + 1 : tmp;
+}
+
 int plbuf__region_parse(const char *s, size_t n, const char *dflt_name,
 			struct plbuf_region_spec *out)
 {
-	char tmp[128], *at, *colon, *addr;
+	char tmp[SPEC_MAX], *at, *colon, *addr = split_name(s, n, tmp, &at);
 
-	if (n == 0 || n >= sizeof(tmp))
+	if (!addr)
 		return plbuf__err(EINVAL, "reserved: region \"%.*s\" is not NAME@PHYS:SIZE", (int)n, s);
-	memcpy(tmp, s, n);
-	tmp[n] = 0;
 	memset(out, 0, sizeof(*out));
-	at = strchr(tmp, '@');
-	addr = at ? at + 1 : tmp;
 	colon = strchr(addr, ':');
 	if (!colon || (at && !valid_name(tmp, (size_t)(at - tmp))))
 		return plbuf__err(EINVAL, "reserved: region \"%s\" is not NAME@PHYS:SIZE (NAME: letters, "
@@ -133,15 +143,11 @@ int plbuf__region_parse(const char *s, size_t n, const char *dflt_name,
 
 int plbuf__uio_spec_parse(const char *s, size_t n, struct plbuf_uio_spec *out)
 {
-	char tmp[128], *at, *dev, *colon, *end;
+	char tmp[SPEC_MAX], *at, *dev = split_name(s, n, tmp, &at), *colon, *end;
 
-	if (n == 0 || n >= sizeof(tmp))
+	if (!dev)
 		return plbuf__err(EINVAL, "reserved: UIO map \"%.*s\" is not [NAME@]uioN[:M]", (int)n, s);
-	memcpy(tmp, s, n);
-	tmp[n] = 0;
 	memset(out, 0, sizeof(*out));
-	at = strchr(tmp, '@');
-	dev = at ? at + 1 : tmp;
 	colon = strchr(dev, ':');
 	if (colon) {
 		const char *m = colon + 1;
