@@ -261,7 +261,8 @@ plbuf_mmio *plbuf_mmio_open_phys(uint64_t phys, uint64_t length);
 plbuf_mmio *plbuf_mmio_open_vfio(plbuf_ctx *ctx, int bar);
 /* A register window that a device model serves for sim context ctx (plbuf_sim_model_*() below):
  * in this process (its callbacks run in the caller's thread) or in another (each access is a
- * request the model answers).  ENOENT while no model serves a window of that name. */
+ * request the model answers).  ENOENT while no model serves a window of that name (after waiting
+ * up to PLBUF_SIM_MODEL_WAIT seconds for one, 0 by default: an RTL simulator takes a while). */
 plbuf_mmio *plbuf_mmio_open_sim(plbuf_ctx *ctx, const char *window);
 /* Unmaps and releases the window.  NULL is ignored. */
 void plbuf_mmio_close(plbuf_mmio *m);
@@ -294,7 +295,7 @@ plbuf_irq *plbuf_irq_open_uio(const char *dev);
  * INTx, which VFIO masks on delivery, is unmasked after each wait. */
 plbuf_irq *plbuf_irq_open_vfio(plbuf_ctx *ctx, int index, int vector);
 /* Interrupt line `line` (0-31) that a device model of sim context ctx raises
- * (plbuf_sim_model_irq()). */
+ * (plbuf_sim_model_irq()); ENOENT (after PLBUF_SIM_MODEL_WAIT) while no model has opened ctx. */
 plbuf_irq *plbuf_irq_open_sim(plbuf_ctx *ctx, int line);
 /* Waits until the interrupt fires, at most timeout_ms milliseconds (-1: forever).  Returns the
  * number of interrupts since the previous wait (>= 1), -ETIMEDOUT, or -errno. */

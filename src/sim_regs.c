@@ -451,7 +451,29 @@ static struct plbuf_sim_model *local_model(const char *name, const char *window,
 	return found;
 }
 
+/* How long a driver waits for a model to appear: PLBUF_SIM_MODEL_WAIT seconds (0 by default), so
+ * that a driver started before its RTL simulator (which takes seconds to start) runs unchanged. */
+static int64_t model_wait_end(void)
+{
+	const char *s = getenv("PLBUF_SIM_MODEL_WAIT");
+	long v = s && *s ? strtol(s, NULL, 10) : 0;
+
+	return now_ms() + (v > 0 && v < 86400 ? v * 1000 : 0);
+}
+
+static struct plbuf__simwin *simwin_try(plbuf_ctx *ctx, const char *window, uint64_t *length);
+
 struct plbuf__simwin *plbuf__simwin_open(plbuf_ctx *ctx, const char *window, uint64_t *length)
+{
+	int64_t end = model_wait_end();
+	struct plbuf__simwin *w;
+
+	while (!(w = simwin_try(ctx, window, length)) && errno == ENOENT && now_ms() < end)
+		usleep(20000);
+	return w;
+}
+
+static struct plbuf__simwin *simwin_try(plbuf_ctx *ctx, const char *window, uint64_t *length)
 {
 	const char *name = plbuf_sim_name(ctx);
 	struct plbuf__simwin *w;
@@ -604,7 +626,9 @@ struct plbuf__simirq *plbuf__simirq_open(plbuf_ctx *ctx, int line, int *fd)
 	if (!q)
 		return plbuf__errp(ENOMEM, "out of process memory");
 	q->line = line;
-	q->hdr = map_regs(name, 0, &created);
+	for (int64_t end = model_wait_end();
+	     !(q->hdr = map_regs(name, 0, &created)) && errno == ENOENT && now_ms() < end;)
+		usleep(20000);
 	if (!q->hdr) {
 		free(q);
 		return plbuf__errp(ENOENT, "irq: no device model has opened sim context %s (start the "

@@ -254,19 +254,6 @@ static void reach(struct cdma *d, plbuf_ctx *ctx, const char *high_bank)
 	plbuf_free(t);
 }
 
-static plbuf_mmio *open_sim_window(plbuf_ctx *ctx)
-{
-	/* The RTL simulator may still be starting (verilated models take a moment). */
-	for (int i = 0; i < 1200; i++) {
-		plbuf_mmio *m = plbuf_mmio_open_sim(ctx, "cdma");
-
-		if (m || errno != ENOENT)
-			return m;
-		usleep(50000);
-	}
-	return NULL;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: cdma_driver [--sim NAME [--banks SPEC] | --uio DEV | --phys ADDR] "
@@ -317,7 +304,9 @@ int cdma_driver_main(int argc, char **argv)
 			fprintf(stderr, "cdma: %s\n", plbuf_errmsg());
 			return 1;
 		}
-		d.regs = open_sim_window(ctx);
+		/* The RTL simulator may still be starting: PLBUF_SIM_MODEL_WAIT makes the open wait. */
+		setenv("PLBUF_SIM_MODEL_WAIT", "60", 0);
+		d.regs = plbuf_mmio_open_sim(ctx, "cdma");
 		d.irq = d.regs ? plbuf_irq_open_sim(ctx, 0) : NULL;
 	} else {
 		ctx = plbuf_default();
