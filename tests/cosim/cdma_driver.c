@@ -233,8 +233,7 @@ static void reach(struct cdma *d, plbuf_ctx *ctx, const char *high_bank)
 	if (!s) {
 		EXPECT(errno == ERANGE && d->max_dev && d->max_dev < 0xffffffffffull,
 		       "a buffer in %s for a %u-bit master", high_bank, d->addr_bits);
-		printf("  %u-bit master: a buffer in %s is refused (%s)
-", d->addr_bits, high_bank,
+		printf("  %u-bit master: a buffer in %s is refused (%s)\n", d->addr_bits, high_bank,
 		       plbuf_errmsg());
 		return;
 	}
@@ -254,10 +253,63 @@ static void reach(struct cdma *d, plbuf_ctx *ctx, const char *high_bank)
 	plbuf_free(t);
 }
 
+#ifdef PLBUF_SIM_NAME_MAX /* the sim backend's DMA-API checker (plbuf_sim_check_counts) */
+#define HAVE_SIM_CHECKER 1
+/* The DMA-API checker, while the RTL runs: a copy whose source was not flushed is reported as a
+ * missing flush (the engine's AXI reads reach the lines the CPU dirtied), a destination freed
+ * without an invalidate after the engine wrote it as a missing invalidate.  And nothing else: the
+ * correct copies before it left no report. */
+static void forget(struct cdma *d, plbuf_ctx *ctx, const struct plbuf_alloc_opts *o)
+{
+	uint64_t c0[PLBUF_SIM_NPROBLEMS], c1[PLBUF_SIM_NPROBLEMS], c2[PLBUF_SIM_NPROBLEMS];
+	int64_t n = 4096;
+
+	EXPECT(plbuf_sim_check_counts(ctx, c0, PLBUF_SIM_NPROBLEMS) == PLBUF_SIM_NPROBLEMS,
+	       "checker counts");
+	for (int i = 0; i < PLBUF_SIM_NPROBLEMS; i++)
+		EXPECT(c0[i] == 0, "the checker reported problem %d %llu times during correct copies", i,
+		       (unsigned long long)c0[i]);
+	plbuf_buf *s = plbuf_allocate(ctx, 1, &n, "u1", o), *t = plbuf_allocate(ctx, 1, &n, "u1", o);
+
+	EXPECT(s && t, "buffers");
+	if (!s || !t)
+		return;
+	/* 1: the source's new bytes are not flushed. */
+	memset(plbuf_data(s), 1, 4096);
+	plbuf_flush(s);
+	plbuf_flush(t);
+	memset(plbuf_data(s), 2, 4096);
+	reg_write(d, REG_SRC, (uint32_t)plbuf_device_address(s));
+	reg_write(d, REG_SRC + 4, (uint32_t)(plbuf_device_address(s) >> 32));
+	reg_write(d, REG_DST, (uint32_t)plbuf_device_address(t));
+	reg_write(d, REG_DST + 4, (uint32_t)(plbuf_device_address(t) >> 32));
+	reg_write(d, REG_LEN, 4096);
+	reg_write(d, REG_CTRL, CTRL_START | CTRL_IRQ_EN);
+	EXPECT(plbuf_irq_wait(d->irq, 60000) >= 1, "interrupt");
+	reg_write(d, REG_STATUS, STATUS_DONE);
+	plbuf_sim_check_counts(ctx, c1, PLBUF_SIM_NPROBLEMS);
+	EXPECT(c1[PLBUF_SIM_MISSING_FLUSH] > 0, "no missing flush reported");
+	printf("  checker: a forgotten flush reported while the RTL ran (%llu report(s))\n",
+	       (unsigned long long)c1[PLBUF_SIM_MISSING_FLUSH]);
+	/* 2: the destination, written by the engine, freed without an invalidate. */
+	plbuf_flush(s);
+	reg_write(d, REG_CTRL, CTRL_START | CTRL_IRQ_EN);
+	EXPECT(plbuf_irq_wait(d->irq, 60000) >= 1, "interrupt");
+	reg_write(d, REG_STATUS, STATUS_DONE);
+	plbuf_free(t);
+	plbuf_sim_check_counts(ctx, c2, PLBUF_SIM_NPROBLEMS);
+	EXPECT(c2[PLBUF_SIM_MISSING_INVALIDATE] > c1[PLBUF_SIM_MISSING_INVALIDATE],
+	       "no missing invalidate reported");
+	printf("  checker: a forgotten invalidate reported at free (%llu report(s))\n",
+	       (unsigned long long)c2[PLBUF_SIM_MISSING_INVALIDATE]);
+	plbuf_free(s);
+}
+#endif
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: cdma_driver [--sim NAME [--banks SPEC] | --uio DEV | --phys ADDR] "
-		"[--copies N] [--seed S] [--high BANK] [--stale]\n");
+		"[--copies N] [--seed S] [--high BANK] [--stale] [--check]\n");
 }
 
 int cdma_driver_main(int argc, char **argv);
@@ -266,7 +318,7 @@ int cdma_driver_main(int argc, char **argv)
 	const char *sim = NULL, *uio = NULL, *banks = "LOW@0x40000000:64M,HIGH@0x8000000000:64M";
 	const char *high = "HIGH";
 	uint64_t phys = 0;
-	int copies = 100, stale = 0;
+	int copies = 100, stale = 0, check = 0;
 	struct cdma d = {0};
 	plbuf_ctx *ctx;
 
@@ -289,6 +341,8 @@ int cdma_driver_main(int argc, char **argv)
 			high = argv[++i];
 		else if (!strcmp(a, "--stale"))
 			stale = 1;
+		else if (!strcmp(a, "--check"))
+			check = 1;
 		else {
 			usage();
 			return 2;
@@ -298,7 +352,7 @@ int cdma_driver_main(int argc, char **argv)
 	if (sim) {
 		char opts[512];
 
-		snprintf(opts, sizeof(opts), "name=%s banks=%s", sim, banks);
+		snprintf(opts, sizeof(opts), "name=%s banks=%s%s", sim, banks, check ? " check=1" : "");
 		ctx = plbuf_open("sim", opts);
 		if (!ctx) {
 			fprintf(stderr, "cdma: %s\n", plbuf_errmsg());
@@ -403,6 +457,14 @@ int cdma_driver_main(int argc, char **argv)
 		}
 		plbuf_free(s);
 		plbuf_free(t);
+	}
+	if (sim && check) {
+#ifdef HAVE_SIM_CHECKER
+		forget(&d, ctx, &o);
+#else
+		printf("  checker: this plbuf has no DMA-API checker (plbuf_sim_check_counts)\n");
+		failures++;
+#endif
 	}
 	printf("  the engine counted %u copies\n", reg_read(&d, REG_COUNT));
 	plbuf_free(src);

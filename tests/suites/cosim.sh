@@ -8,6 +8,8 @@
 #   inproc-64    the RTL in a thread of the driver's process
 #   process-64   the RTL in a process of its own, with random AXI back-pressure
 #   process-32   the 32-bit master: a buffer above 4 GiB is refused through max_device_address
+#   checker-64   the sim's DMA-API checker on: no report for the correct copies; a forgotten flush
+#                and a forgotten invalidate reported while the RTL (another process) runs
 set -u
 B=${PLBUF_TEST_BUILD:-build}
 top=$(pwd)
@@ -17,7 +19,7 @@ W=$B/cosim
 ok() { echo "RESULT pass $1"; }
 ko() { echo "RESULT fail $1 $2"; }
 sk() { echo "RESULT skip $1 $2"; }
-names="inproc-64 process-64 process-32"
+names="inproc-64 process-64 process-32 checker-64"
 
 if ! command -v verilator >/dev/null; then
 	for n in $names; do sk "$n" "verilator is not installed (apt-get install verilator)"; done
@@ -118,8 +120,9 @@ has() { case " $built " in *" $1 "*) return 0 ;; esac; return 1; }
 if has 64; then
 	run inproc-64 600 "$absW/v64/Vcdma_regs" --driver --sim "plbuf-sim-$$-$RANDOM" --copies 40 --stale
 	process process-64 64 "LOW@0x40000000:64M,HIGH@0x8000000000:64M" 30 --copies 100 --seed 7
+	process checker-64 64 "LOW@0x40000000:64M,HIGH@0x8000000000:64M" 10 --copies 30 --seed 5 --check
 else
-	ko inproc-64 "verilator failed"; ko process-64 "verilator failed"
+	for n in inproc-64 process-64 checker-64; do ko $n "verilator failed"; done
 fi
 if has 32; then
 	process process-32 32 "LOW@0x40000000:64M,HIGH@0x140000000:64M" 0 --copies 60 --seed 11
