@@ -24,6 +24,9 @@ failed=()
 builds=() names=() excludes=()
 do_programs=1 do_suites=1 jobs=1
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+# The sim's DMA-API checker reports (on stderr) in every test and suite that does not choose
+# otherwise with check= (docs/backends/sim.md); PLBUF_SIM_CHECK=0 turns it off.
+export PLBUF_SIM_CHECK=${PLBUF_SIM_CHECK:-1}
 
 while [ $# -gt 0 ]; do
 	case $1 in
