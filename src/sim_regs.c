@@ -495,9 +495,11 @@ static struct plbuf__simwin *simwin_try(plbuf_ctx *ctx, const char *window, uint
 	}
 	w->hdr = map_regs(name, 0, &created);
 	if (!w->hdr) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", plbuf_errmsg()); /* the message is about to change */
 		free(w);
-		return plbuf__errp(ENOENT, "mmio: no device model serves sim context %s (%s)", name,
-				   plbuf_errmsg());
+		return plbuf__errp(ENOENT, "mmio: no device model serves sim context %s (%s)", name, why);
 	}
 	i = find_window(w->hdr, window);
 	if (i < 0) {
