@@ -137,9 +137,13 @@ static struct plbuf_simregs_hdr *map_regs(const char *name, int create, int *cre
 	}
 	h = plbuf__sys_mmap(NULL, PLBUF_SIMREGS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	if (h == MAP_FAILED)
-		return plbuf__errp(errno, "sim registers: cannot map /dev/shm%s: %s", path,
-				   strerror(errno));
+	if (h == MAP_FAILED) {
+		int e = errno;
+
+		if (mine) /* nobody else can have found it: it has no magic yet */
+			shm_unlink(path);
+		return plbuf__errp(e, "sim registers: cannot map /dev/shm%s: %s", path, strerror(e));
+	}
 	if (mine) {
 		h->version = PLBUF_SIMREGS_VERSION;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
