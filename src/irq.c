@@ -3,9 +3,15 @@
  * VFIO eventfd, or a sim device model's line (src/sim_regs.c).
  *
  * Each kind has a descriptor that polls readable while an interrupt is pending (/dev/uioN, the
- * eventfd, the line's FIFO), so one wait loop serves them all: poll, then take what is pending
- * (UIO: the 4-byte event count; VFIO: the 8-byte eventfd count; sim: the counter), then re-arm
- * (UIO: write 1 when the driver has irqcontrol; VFIO INTx: unmask, as VFIO masks it on delivery).
+ * eventfd, the line's FIFO), so one wait loop serves them all: arm, poll, then take what is pending
+ * (UIO: the 4-byte event count; VFIO: the 8-byte eventfd count; sim: the counter).
+ *
+ * Arming (UIO: write 1 when the driver has irqcontrol; VFIO INTx: unmask, as VFIO masks it on
+ * delivery) happens when the line opens and then at the start of the next wait, never at the end
+ * of one: a level-triggered line (a Zynq PL interrupt, PCI INTx) stays asserted until the driver
+ * has acknowledged the IP, so unmasking before that would deliver the same interrupt again.  Not
+ * lost either way: a level line still asserted fires when unmasked, and the kernel replays an edge
+ * that came while the line was disabled.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +39,7 @@ struct plbuf_irq {
 	int vfio_fd;            /* VFIO: the device fd (the context's) */
 	uint32_t index, vector; /* VFIO: irq index and sub-index */
 	int automasked;         /* VFIO INTx: unmask after each interrupt */
+	int armed;              /* enabled / unmasked since the last interrupt taken */
 	int no_irqcontrol;      /* UIO: the driver cannot enable (write answered ENOSYS) */
 	int64_t last;           /* UIO: the last event count read (-1: none yet) */
 	struct plbuf__simirq *sim;
@@ -57,15 +64,19 @@ static struct plbuf_irq *irq_new(enum irq_kind kind)
 /* Arms the interrupt again: what UIO and VFIO INTx need after each delivery. */
 static int rearm(struct plbuf_irq *q)
 {
+	if (q->armed)
+		return 0;
+	q->armed = 1;
 	if (q->kind == IRQ_UIO && !q->no_irqcontrol) {
 		int32_t one = 1;
 
 		if (plbuf__sys_write(q->fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
 			return 0;
-		if (errno == ENOSYS) { /* uio_pci_generic-like drivers without irqcontrol */
+		if (errno == ENOSYS) { /* drivers without irqcontrol (uio_dmem_genirq, ...) */
 			q->no_irqcontrol = 1;
 			return 0;
 		}
+		q->armed = 0;
 		return plbuf__err(errno, "irq: cannot enable %s (write of 1): %s", q->what,
 				  strerror(errno));
 	}
@@ -76,9 +87,11 @@ static int rearm(struct plbuf_irq *q)
 			.index = q->index, .start = q->vector, .count = 1,
 		};
 
-		if (plbuf__sys_ioctl(q->vfio_fd, VFIO_DEVICE_SET_IRQS, &set) < 0)
+		if (plbuf__sys_ioctl(q->vfio_fd, VFIO_DEVICE_SET_IRQS, &set) < 0) {
+			q->armed = 0;
 			return plbuf__err(errno, "irq: cannot unmask %s (VFIO_DEVICE_SET_IRQS): %s",
 					  q->what, strerror(errno));
+		}
 	}
 	return 0;
 }
@@ -166,6 +179,7 @@ PLBUF_EXPORT plbuf_irq *plbuf_irq_open_vfio(plbuf_ctx *ctx, int index, int vecto
 		return plbuf__errp(err, "irq: VFIO_DEVICE_SET_IRQS (eventfd for interrupt %d.%d) failed: "
 				   "%s", index, vector, strerror(err));
 	}
+	q->armed = 1; /* a new trigger starts unmasked */
 	return q;
 }
 
@@ -184,6 +198,7 @@ PLBUF_EXPORT plbuf_irq *plbuf_irq_open_sim(plbuf_ctx *ctx, int line)
 		return NULL;
 	}
 	snprintf(q->what, sizeof(q->what), "sim interrupt %d", line);
+	q->armed = 1; /* a model's line needs no arming */
 	return q;
 }
 
@@ -230,6 +245,10 @@ PLBUF_EXPORT int plbuf_irq_wait(plbuf_irq *q, int timeout_ms)
 
 	if (!q || q->magic != IRQ_MAGIC)
 		return plbuf__err(EINVAL, "plbuf_irq_wait: not an open interrupt");
+	int err = rearm(q);
+
+	if (err < 0)
+		return err;
 	for (;;) {
 		struct pollfd p = {.fd = q->fd, .events = POLLIN};
 		int left = timeout_ms < 0 ? -1 : (int)(end - now_ms() > 0 ? end - now_ms() : 0);
@@ -249,10 +268,18 @@ PLBUF_EXPORT int plbuf_irq_wait(plbuf_irq *q, int timeout_ms)
 			return n;
 		if (n == 0)
 			continue;
-		int err = rearm(q);
-
-		return err < 0 ? err : n;
+		/* UIO's and VFIO's INTx are masked now, until the next wait or plbuf_irq_enable(). */
+		q->armed = q->kind == IRQ_SIM || (q->kind == IRQ_UIO && q->no_irqcontrol) ||
+			   (q->kind == IRQ_VFIO && !q->automasked);
+		return n;
 	}
+}
+
+PLBUF_EXPORT int plbuf_irq_enable(plbuf_irq *q)
+{
+	if (!q || q->magic != IRQ_MAGIC)
+		return plbuf__err(EINVAL, "plbuf_irq_enable: not an open interrupt");
+	return rearm(q);
 }
 
 PLBUF_EXPORT int plbuf_irq_fd(const plbuf_irq *q)
