@@ -291,7 +291,9 @@ int plbuf_mmio_write(plbuf_mmio *m, uint64_t off, int width, uint64_t val);
  * level-triggered line still asserted is not taken twice.  Nothing is lost meanwhile: a level line
  * fires when unmasked, an edge is replayed by the kernel. */
 /* The interrupt of a UIO device (dev as for plbuf_mmio_open_uio()): UIO's protocol, a 4-byte
- * write of 1 to enable (skipped when the driver has no irqcontrol), a 4-byte read of the count. */
+ * write of 1 to enable, a 4-byte read of the count.  A driver without irqcontrol is left alone,
+ * except on PCI (uio_pci_generic), where INTx is unmasked in config space as the kernel's UIO
+ * howto does. */
 plbuf_irq *plbuf_irq_open_uio(const char *dev);
 /* Interrupt `vector` of irq index `index` of a vfio context's device: index 0 INTx (vector 0),
  * 1 MSI, 2 MSI-X (VFIO_PCI_*_IRQ_INDEX), signalled through an eventfd (VFIO_DEVICE_SET_IRQS);
