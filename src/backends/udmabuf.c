@@ -644,8 +644,9 @@ static void ud_info(struct plbuf_ctx *ctx, FILE *out)
 			fprintf(out, "    sync_mode stays %d: %s\n", d->sync_mode, d->mode_note);
 	}
 	fprintf(out, "  cache maintenance of cached buffers: %s; more buffers: u-dma-buf module "
-		"parameters (udmabuf0=SIZE ...) or device-tree nodes\n", u->by_va ?
-		"by address from user space" : "through the driver (dma_sync_single_for_*)");
+		"parameters (udmabuf0=SIZE ...; at most 4 MiB each without CMA) or device-tree "
+		"nodes\n", u->by_va ? "by address from user space" :
+		"through the driver (dma_sync_single_for_*)");
 }
 
 const struct plbuf_backend plbuf__backend_udmabuf = {
