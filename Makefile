@@ -161,7 +161,12 @@ fuzz:
 check-valgrind: all
 	tests/valgrind.sh $(BUILD)
 
-.PHONY: fuzz fuzzers check-valgrind
+# Real RTL under Verilator (verilog-axi's axi_cdma from ../shared/vendor) driven through plbuf's
+# register windows and interrupts: tests/suites/cosim.sh, docs/cosim.md.
+check-cosim: all
+	PLBUF_TEST_BUILD=$(BUILD) bash tests/suites/cosim.sh
+
+.PHONY: fuzz fuzzers check-valgrind check-cosim
 
 demo: all
 	$(BUILD)/plbuf demo

@@ -22,9 +22,9 @@
  * cache, so the driver does it: dma_sync_single_for_device() to clean (flush), _for_cpu() to
  * invalidate, asked through SET_SYNC_FOR_DEVICE / SET_SYNC_FOR_CPU, whose one-word command
  * carries the range (leaving the sync_offset / sync_size other users may rely on alone), SET_SYNC
- * for ranges the word cannot hold, or the sysfs attributes of a driver without ioctls.  Ranges are
- * widened to whole lines; the kernel then invalidates whole lines without cleaning them, so an
- * invalidate first cleans a partial line at either edge.  The driver keeps the command in the
+ * for ranges the word cannot hold, or the sysfs attributes of a driver without ioctls.  The
+ * kernel invalidates whole lines without cleaning them, so the core hands whole lines and cleans a
+ * partial edge line first (the DMA-API edge rule, src/sync.c).  The driver keeps the command in the
  * device, unlocked on the ioctl path, so plbuf serialises its own syncs per device.
  * Where user space can clean and invalidate to the point of coherency by address (aarch64, and
  * x86 where DMA snoops anyway), sync=auto does that instead (src/arch/): the same maintenance,
@@ -440,32 +440,23 @@ static int drv_sync(const struct udev *d, int for_cpu, unsigned dir, uint64_t of
 	return write_attr(d, attr, 1);
 }
 
+/* Whole lines (the core applies the edge rule: src/sync.c): dma_sync_single_for_device() cleans
+ * them, _for_cpu() invalidates them. */
 static int ud_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t off, uint64_t len,
 		   enum plbuf_sync_dir dir)
 {
 	struct udmabuf *u = plbuf__priv(ctx);
 	struct udev *d = c->priv;
-	uint64_t line = plbuf_ctx_line_size(ctx), end = off + len, lo = off & ~(line - 1);
-	uint64_t hi = (end + line - 1) & ~(line - 1), tail = (end - 1) & ~(line - 1);
-	int head_part = (off & (line - 1)) != 0, tail_part = (end & (line - 1)) != 0, err;
+	int err;
 
 	if (u->by_va)
 		return dir == PLBUF_SYNC_TO_DEVICE ? plbuf__arch_clean((char *)c->va + off, len)
 						   : plbuf__arch_clean_inval((char *)c->va + off, len);
-	if (hi > c->size) /* the driver refuses ranges past the size it was asked for */
-		hi = c->size;
 	pthread_mutex_lock(d->lock);
-	if (dir == PLBUF_SYNC_TO_DEVICE) {
-		err = drv_sync(d, 0, UDMABUF_DIR_TO_DEVICE, lo, hi - lo);
-	} else if (head_part && tail_part && tail <= lo + line) { /* the edges share <= 2 lines */
-		err = drv_sync(d, 0, UDMABUF_DIR_TO_DEVICE, lo, hi - lo);
-	} else {
-		err = head_part ? drv_sync(d, 0, UDMABUF_DIR_TO_DEVICE, lo, line) : 0;
-		if (!err && tail_part)
-			err = drv_sync(d, 0, UDMABUF_DIR_TO_DEVICE, tail, hi - tail);
-	}
-	if (!err && dir == PLBUF_SYNC_FROM_DEVICE)
-		err = drv_sync(d, 1, UDMABUF_DIR_FROM_DEVICE, lo, hi - lo);
+	if (dir == PLBUF_SYNC_TO_DEVICE)
+		err = drv_sync(d, 0, UDMABUF_DIR_TO_DEVICE, off, len);
+	else
+		err = drv_sync(d, 1, UDMABUF_DIR_FROM_DEVICE, off, len);
 	pthread_mutex_unlock(d->lock);
 	return err;
 }
@@ -649,6 +640,7 @@ static void ud_info(struct plbuf_ctx *ctx, FILE *out)
 		"through the driver (dma_sync_single_for_*)");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_udmabuf = {
 	.name = "udmabuf",
 	.summary = "ikwzm's u-dma-buf driver: /dev/udmabufN buffers, one bank each",
@@ -658,5 +650,6 @@ const struct plbuf_backend plbuf__backend_udmabuf = {
 	.open = ud_open,
 	.close = ud_close,
 	.sync = ud_sync,
+	.sync_lines = 1,
 	.info = ud_info,
 };
