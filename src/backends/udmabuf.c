@@ -481,7 +481,8 @@ static const char *how_to_get(void)
 		 "udmabuf0=0x400000 udmabuf1=..., or modprobe u-dma-buf udmabuf0=...), by a device-tree "
 		 "node (compatible = \"ikwzm,u-dma-buf\"), or at run time with echo \"create udmabuf0 "
 		 "0x400000\" > /dev/u-dma-buf-mgr.  %s one buffer is at most 4 MiB: a larger size "
-		 "makes the driver's probe fail (dmesg: dma_alloc_coherent() failed, -12) while insmod "
+		 "makes the driver's probe fail (dmesg: a page-allocator WARNING, then "
+		 "dma_alloc_coherent() failed, -12) while insmod "
 		 "still succeeds, and no /dev/udmabufN appears", cma ? "This kernel has CMA (its size: "
 		 "cma= on the kernel command line); on a kernel without it, like Debian's amd64," :
 		 "This kernel has no CMA (no CmaTotal in /proc/meminfo; Debian's amd64 kernel has "

@@ -62,7 +62,8 @@ cases() {
 	r=0
 	# a buffer above 4 MiB: insmod succeeds, the probe fails, no /dev/udmabuf0
 	use u-dma-buf-5.5.0 udmabuf0=0x800000 || r=1
-	dmesg | grep -E "u-dma-buf|u_dma_buf" | tail -n 3 | sed "s/^/guest dmesg: /"
+	{ dmesg | grep -m1 "WARNING"; dmesg | grep -E "u-dma-buf|u_dma_buf" | tail -n 3; } |
+		sed "s/^/guest dmesg: /"
 	/edu_dma udmabuf-nodev || r=1
 	for v in 5.5.0 5.4.2 5.4.2-sysfs 5.5.0-sysfs; do
 		use u-dma-buf-$v '"$LOAD3"' || r=1
