@@ -49,10 +49,11 @@ use() { # module parameters...: replaces the loaded u-dma-buf
 # Without an IOMMU.  udmabuf0 holds the span case's two 1.5 MiB buffers (4 MiB: the most one
 # buffer gets from a kernel without CMA); udmabuf2 has a size that is not a whole page.
 LOAD3="udmabuf0=0x400000 udmabuf1=0x100000 udmabuf2=0x20800"
-EDU_CASES="udmabuf udmabuf-span udmabuf-wrong-address udmabuf-busmaster-off udmabuf-banks udmabuf-sync"
+EDU_CASES="udmabuf udmabuf-span udmabuf-wrong-address udmabuf-busmaster-off udmabuf-banks udmabuf-sync
+udmabuf-sync-mode-200"
 at() { local c; for c in $EDU_CASES; do printf '%s@%s ' "$c" "$1"; done; }
 CASES[udmabuf]="udmabuf-nodev udmabuf-abi-5.5.0 udmabuf-abi32-5.5.0 udmabuf-abi-5.5.0-odd $(at 5.5.0)
-udmabuf-abi-5.4.2 udmabuf-abi32-5.4.2 udmabuf@5.4.2 udmabuf-sync@5.4.2
+udmabuf-abi-5.4.2 udmabuf-abi32-5.4.2 udmabuf@5.4.2 udmabuf-sync@5.4.2 udmabuf-sync-mode-200@5.4.2
 udmabuf-abi-5.4.2-sysfs udmabuf@5.4.2-sysfs udmabuf-span@5.4.2-sysfs udmabuf-banks@5.4.2-sysfs udmabuf-sync@5.4.2-sysfs
 udmabuf-abi-5.5.0-sysfs udmabuf@5.5.0-sysfs udmabuf-sync@5.5.0-sysfs"
 APPEND[udmabuf]=""
@@ -75,7 +76,8 @@ cases() {
 			case $x in udmabuf-abi*|udmabuf-nodev) ;; *@$v) c="$c $x" ;; esac
 		done
 		sync_c=$(echo $c | tr " " "\n" | grep "^udmabuf-sync@")
-		/edu_dma $(echo $c | tr " " "\n" | grep -v "^udmabuf-sync@") || r=1
+		/edu_dma --opt "udmabuf-mode=devices=udmabuf1 uncached=keep" \
+			$(echo $c | tr " " "\n" | grep -v "^udmabuf-sync@") || r=1
 		# the driver-sync path: plbuf must take the buffer as not coherent, and sync=driver
 		coherent0 0
 		/edu_dma --opt "udmabuf-sync=devices=udmabuf0 sync=driver" $sync_c || r=1
