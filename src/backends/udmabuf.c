@@ -477,7 +477,8 @@ static const char *how_to_get(void)
 		"node (compatible = \"ikwzm,u-dma-buf\"), or at run time with echo \"create udmabuf0 " \
 		"0x400000\" > /dev/u-dma-buf-mgr.  "
 #define MAX_4M " one buffer is at most 4 MiB: a larger size makes the driver's probe fail (dmesg: " \
-		"dma_alloc_coherent() failed, -12) while insmod still succeeds, and no /dev/udmabufN appears"
+		"a page-allocator WARNING, then dma_alloc_coherent() failed, -12) while insmod still succeeds, " \
+		"and no /dev/udmabufN appears"
 	uint64_t cma;
 
 	if (plbuf__meminfo("CmaTotal", &cma) == 0)
@@ -635,8 +636,9 @@ static void ud_info(struct plbuf_ctx *ctx, FILE *out)
 			fprintf(out, "    sync_mode stays %d: %s\n", d->sync_mode, d->mode_note);
 	}
 	fprintf(out, "  cache maintenance of cached buffers: %s; more buffers: u-dma-buf module "
-		"parameters (udmabuf0=SIZE ...) or device-tree nodes\n", u->by_va ?
-		"by address from user space" : "through the driver (dma_sync_single_for_*)");
+		"parameters (udmabuf0=SIZE ...; at most 4 MiB each without CMA) or device-tree "
+		"nodes\n", u->by_va ? "by address from user space" :
+		"through the driver (dma_sync_single_for_*)");
 }
 
 /* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
