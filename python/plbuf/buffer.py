@@ -77,10 +77,9 @@ class _Alloc:
         return a
 
     def release(self):
-        h, self.h = self.h, None
         self.freed = True
-        if h:
-            self.ctx._released(h)
+        if self.h:
+            self.ctx._released(self)
 
     def give_back(self):
         """Memory no array can reach any more: to the cache it was allocated for, or to plbuf."""
