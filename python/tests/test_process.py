@@ -220,8 +220,9 @@ import time; time.sleep(0.01)
 
 
 def test_daemon_threads_allocating_at_interpreter_exit():
-    # Once segfaulted in about a quarter of the runs: the exit hook closed the context under a
-    # daemon thread's allocate().  100 runs, two at a time.
+    # Once segfaulted in about a quarter of the runs (and ASan reported a heap-use-after-free in
+    # half): the exit hook closed the context under a daemon thread's allocate().  100 runs, two
+    # at a time.
     runs = int(os.environ.get("PLBUF_EXIT_RUNS", "100"))
     env = _env({"PLBUF_BACKEND": "sim"})
     bad = []
@@ -232,7 +233,8 @@ def test_daemon_threads_allocating_at_interpreter_exit():
         if len(procs) == 2 or i == runs - 1:
             for p in procs:
                 _, err = p.communicate(timeout=120)
-                if p.returncode != 0:
+                # Under ASan a daemon thread's report may not change the exit status: read it.
+                if p.returncode != 0 or b"Sanitizer" in err or b"Traceback" in err:
                     bad.append((p.returncode, err.decode(errors="replace")[-300:]))
             procs = []
     assert not bad, "%d of %d runs failed: %r" % (len(bad), runs, bad[:3])
