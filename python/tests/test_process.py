@@ -242,3 +242,71 @@ def test_daemon_threads_allocating_at_interpreter_exit():
                     bad.append((p.returncode, err.decode(errors="replace")[-300:]))
             procs = []
     assert not bad, "%d of %d runs failed: %r" % (len(bad), runs, bad[:3])
+
+
+@pytest.fixture
+def hugepages():
+    """16 more 2 MiB pages in the kernel's pool for the test, under the project's hugepage lock
+    (tests/lib/hugepages.h), restored afterwards."""
+    import fcntl
+    path = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+    if not os.path.exists(path):
+        pytest.skip("no 2 MiB hugepages in this kernel (%s)" % path)
+    with open("/tmp/plbuf-hugepage-tests.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with open(path) as f:
+            saved = int(f.read())
+        try:
+            with open(path, "w") as f:
+                f.write(str(saved + 16))
+        except OSError as e:
+            pytest.skip("cannot reserve hugepages (%s): run as root" % e)
+        try:
+            yield
+        finally:
+            with open(path, "w") as f:
+                f.write(str(saved))
+
+
+def _child_hugepage(ctx, buf, q):
+    out = {}
+    try:
+        try:
+            ctx.allocate(1 << 20, "u1")
+            out["inherited"] = "allowed"
+        except OSError as e:
+            out["inherited"] = e.errno
+        own = plbuf.Context("hugepage").allocate(1 << 20, "u1")
+        own[:] = 0x55
+        out["own"] = (own.device_address, own.cpu_physical_address)
+        out["reads"] = int(buf[12345])
+        buf.freebuffer()
+        ctx.close()
+        out["ok"] = True
+    except BaseException as e:
+        out["error"] = repr(e)
+    q.put(out)
+
+
+def test_fork_on_hugepages(hugepages):
+    mp = multiprocessing.get_context("fork")
+    ctx = plbuf.Context("hugepage")
+    buf = ctx.allocate(1 << 20, "u1")
+    buf[:] = 0xA5
+    lo, phys = buf.device_address, buf.cpu_physical_address
+    q = mp.Queue()
+    p = mp.Process(target=_child_hugepage, args=(ctx, buf, q))
+    p.start()
+    out = q.get(timeout=120)
+    p.join(120)
+    assert out.get("ok"), out
+    assert out["inherited"] == errno.ECHILD and out["reads"] == 0xA5
+    dev, cphys = out["own"]
+    assert not lo <= dev < lo + (1 << 20)  # the child's memory is not the parent's
+    if cphys is not None and phys is not None:
+        assert not phys <= cphys < phys + (1 << 20)
+    assert not buf.freed and (buf == 0xA5).all() and buf.cpu_physical_address == phys
+    other = ctx.allocate(1 << 20, "u1")
+    assert not lo <= other.device_address < lo + (1 << 20)
+    del other, buf
+    assert ctx.close() is True
