@@ -13,6 +13,7 @@ from . import _lib
 from .buffer import Buffer, PynqBuffer, allocate, dtype_info
 from .context import Bank, Context, backends, default_context, probe
 from . import sim
+from .mmio import MMIO, IRQ  # registers and interrupts (docs/cosim.md)
 
 __version__ = "0.1.0"
 library_path = _lib.path
