@@ -183,7 +183,7 @@ class Buffer(np.ndarray):
                 p = _addr(self)
                 if not a.ptr <= p <= a.ptr + a.nbytes:
                     a = None
-                elif isinstance(np.ndarray.base.__get__(self), np.ndarray):
+                else:  # a view (a copy numpy made is elsewhere)
                     a.add_view(self)
             self._plbuf = a
             return

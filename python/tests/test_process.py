@@ -3,8 +3,10 @@ os.fork) is never handed device memory the parent holds and cannot harm the pare
 spawned child has nothing of the parent's; Context.close() and the exit hook never free a context
 while another thread is inside a call on it.
 
-These hold by the binding's own checks (Context.pid, Context._call), whatever libplbuf does about
-fork itself."""
+These hold by the binding's own checks (Context.pid, Context._enter/_leave), whatever libplbuf
+does about fork itself, but for one: a child that exits normally runs libplbuf's own C exit hooks,
+and the sim backend's must leave the parent's memory file alone (it does since the sim and life
+work of this round)."""
 import errno
 import gc
 import multiprocessing
