@@ -166,8 +166,9 @@ class Buffer(np.ndarray):
     _plbuf = None
     _pynq = None
 
-    def __new__(cls, *args, device=None, device_address=None, bo=None, coherent=None, **kwargs):
-        # PYNQ's constructor: an array over given memory (buffer=...) that says where it is.
+    def __new__(cls, *args, device=None, device_address=0, bo=0, coherent=False, **kwargs):
+        # PYNQ's constructor, with its defaults: an array over given memory (buffer=...) that
+        # says where it is.
         self = np.ndarray.__new__(cls, *args, **kwargs)
         self._pynq = {"device_address": device_address, "coherent": coherent, "bo": bo,
                       "device": device, "offset": 0}
