@@ -197,3 +197,17 @@ clean:
 
 .PHONY: all demo check install clean bench bench-programs
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d)
+
+# ---- the real u-dma-buf driver in the x86_64 QEMU guest (tests/qemu/udmabuf.sh), alone; with the
+# shim's side of the ABI comparison and the IOMMU refusal on the host first.
+check-udmabuf: all
+	$(BUILD)/tests/t_udmabuf_abi
+	$(BUILD)/tests/t_udmabuf_iommu
+	bash tests/suites/udmabuf.sh
+.PHONY: check-udmabuf
+
+# ---- the Python binding (python/, docs/python.md): its pytest suite against the normal build, or
+# the sanitizer build with `make check-python BUILD=build/asan` (after `make BUILD=build/asan SAN=1`).
+check-python: all
+	PLBUF_TEST_BUILD=$(BUILD) bash tests/suites/python.sh
+.PHONY: check-python

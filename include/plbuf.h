@@ -13,6 +13,10 @@
  *    it (which file, ioctl, limit or argument).  The message is per thread.
  *  - Sizes, offsets and addresses are 64-bit everywhere, on 32-bit systems too.
  *  - Handles are opaque.  A context may be used from several threads at once.
+ *  - Lifecycles (docs/robustness.md shows the tests): a call on a closed context, or a second free
+ *    of a handle, fails with EBADF in the common case instead of touching freed memory; after
+ *    fork() the child keeps the parent's buffers but allocates only from its own contexts (see
+ *    plbuf_open).
  */
 #ifndef PLBUF_H
 #define PLBUF_H
@@ -72,14 +76,41 @@ int plbuf_dtype_parse(const char *str, struct plbuf_dtype_info *out);
 
 /* Opens a backend by name ("sim", "hugepage", "reserved", "vfio", "udmabuf", "xlnk", "zocl", "xrt"),
  * or the automatic choice when name is NULL or "auto".  options is a space-separated list of
- * key=value pairs understood by that backend (see docs/backends.md), or NULL.
- * The environment variable PLBUF_OPTIONS is appended to options, PLBUF_BACKEND overrides an
- * automatic choice, and PLBUF_ROOT prefixes every /dev, /sys and /proc path (for fixture trees). */
+ * key=value pairs understood by that backend (docs/backends/<name>.md lists them), or NULL.
+ * Sizes in options are decimal, or hexadecimal after 0x, with an optional K/M/G/T suffix; a
+ * leading 0 does not mean octal.
+ * The environment variable PLBUF_OPTIONS adds options to these: it may add keys or repeat one with
+ * the same value, but a key it gives another value than options does (banks=A... in the program,
+ * banks=B... in PLBUF_OPTIONS) fails with EINVAL naming both.  PLBUF_BACKEND overrides an
+ * automatic choice, and PLBUF_ROOT prefixes every /dev, /sys and /proc path (for fixture trees).
+ * The automatic choice takes the first backend, by rank, that probes usable and opens; if one that
+ * probed usable fails to open and none after it opens, its error is the one reported.
+ *
+ * fork(): in the child, a context opened before the fork is "inherited".  Its buffers stay mapped
+ * and usable (read, write, flush/invalidate, views, queries, plbuf_free of their handles), but its
+ * memory is the parent's: plbuf_allocate on it fails with EPERM, and freeing its buffers, closing
+ * it, or the child's exit gives nothing back to the pool or the driver (no BO closed, no IOVA
+ * unmapped, no CMA buffer or huge page freed, no file removed): only the child's bookkeeping goes.
+ * The child allocates from contexts it opens itself, or from its own default context
+ * (plbuf_default, ctx NULL), which is opened afresh in the child.  What this rests on: a
+ * pthread_atfork handler, so fork() and everything built on it (Python's os.fork, multiprocessing's
+ * fork method) are covered; a raw clone() system call is not. */
 plbuf_ctx *plbuf_open(const char *name, const char *options);
 /* Closes a context.  Buffers still allocated from it are released with it; their handles become
- * invalid.  NULL is ignored. */
+ * invalid (plbuf_free of one is EBADF).  NULL is ignored; closing an already closed context is
+ * ignored with an EBADF message.  Closing the default context is allowed: the next plbuf_default()
+ * (or plbuf_allocate with ctx NULL) opens a new one.
+ * A closed context's memory is kept aside and reused only after several later closes, so a call on
+ * it (plbuf_allocate, plbuf_ctx_nbanks, plbuf_ctx_bank, plbuf_ctx_describe, plbuf_close) fails with
+ * EBADF rather than reading freed memory.  What stays undetectable: a call after enough other
+ * contexts were opened and closed that its memory was reused (it then reaches a different,
+ * live context), the cheap queries (plbuf_data, plbuf_ctx_backend, ...), which check nothing, and a
+ * call that is still running in another thread when plbuf_close is called: as with close(2), the
+ * caller must not close a context while other threads use it. */
 void plbuf_close(plbuf_ctx *ctx);
-/* The process-wide default context, opened on first use as plbuf_open(NULL, NULL) would. */
+/* The process-wide default context, opened on first use as plbuf_open(NULL, NULL) would; opened
+ * again after plbuf_close() of it, and afresh in a forked child.  A failure to open is remembered
+ * (the same error each call) until the next fork(). */
 plbuf_ctx *plbuf_default(void);
 
 const char *plbuf_ctx_backend(const plbuf_ctx *ctx); /* "sim", "hugepage", ... */
@@ -130,7 +161,10 @@ enum plbuf_cacheable {
 struct plbuf_alloc_opts {
 	char order;                  /* 'C' (default when 0) or 'F' */
 	int cacheable;               /* enum plbuf_cacheable */
-	const char *bank;            /* memory bank by name (PYNQ's target=ol.DDR0); NULL: default */
+	const char *bank;            /* memory bank by name (PYNQ's target=ol.DDR0); NULL: bank 0,
+	                                or with max_device_address, the first bank (by index) low
+	                                enough for the buffer to fit below it, then the next such
+	                                bank if that one has no room */
 	uint64_t alignment;          /* device-address alignment, a power of two; 0: line size */
 	int zero;                    /* 1: fill with zeros (and make that visible to the device) */
 	uint64_t max_device_address; /* highest device address the IP can reach (e.g. 0xffffffff for
@@ -141,12 +175,15 @@ struct plbuf_alloc_opts {
 /* Allocates an array of the given shape and dtype: numpy.ndarray(shape, dtype, order=...).
  * ctx NULL means plbuf_default().  ndim may be 0 (a scalar).  Sub-array dtypes extend the
  * shape as numpy does.  Fails with:
+ *   EBADF  ctx was closed (see plbuf_close);
+ *   EPERM  ctx was inherited across fork() (see plbuf_open);
  *   EINVAL  a bad dtype, a negative or zero dimension, ndim out of [0, PLBUF_MAXDIM], bad opts;
  *   EOVERFLOW  the byte size does not fit in 64 bits (or in size_t);
  *   ENOENT  no bank of that name;
- *   ENOMEM  no memory (the message says how much was asked, how much is free where, and how to
- *           get more);
- *   ERANGE  no memory below max_device_address;
+ *   ENOMEM  no memory (the message says how much was asked, with what alignment, how much is
+ *           free where, and how to get more);
+ *   ERANGE  no memory below max_device_address: the bank lies above it, or its memory below it is
+ *           taken while there is room above (the limit applies to each buffer's bytes);
  *   EOPNOTSUPP  the bank cannot give memory of the cacheability asked, or cached memory there
  *           could not be cleaned (ARMv7 without a driver that syncs). */
 plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *shape, const char *dtype,
@@ -154,7 +191,12 @@ plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *shape, const 
 
 /* Releases a handle.  A view keeps its base's memory alive: freeing a base whose views are still
  * live invalidates the base handle at once and returns the memory when the last view is freed.
- * Returns 0; -EBADF for a handle that was already freed (when it can tell; NULL is fine). */
+ * Returns 0; -EBADF for a handle that was already freed, or whose context was closed (NULL is
+ * fine).  A freed handle is handed out again only after a quarantine (tens of later allocations
+ * from the same context, 8 from the same thread's cache), so `plbuf_free(a); c = plbuf_allocate();
+ * plbuf_free(a)` is EBADF and leaves c alone.  Undetectable: a stale handle used after its slot
+ * was reused (it then names another live buffer), and stale handles given to the queries below,
+ * which check nothing. */
 int plbuf_free(plbuf_buf *buf);
 
 /* ---------------------------------------------------------------- queries
@@ -190,7 +232,8 @@ int plbuf_invalidate(plbuf_buf *buf);
 int plbuf_sync_to_device(plbuf_buf *buf);   /* = plbuf_flush */
 int plbuf_sync_from_device(plbuf_buf *buf); /* = plbuf_invalidate */
 /* Ranges are in bytes from the buffer's first element (plbuf_data()); they must lie inside the
- * buffer's span (-EINVAL otherwise). */
+ * buffer's span (-EINVAL otherwise, on every kind of memory: coherent and cacheable=no too, so
+ * that code wrong this way fails on a PC as it would on a board).  A freed buffer: -EBADF. */
 int plbuf_flush_range(plbuf_buf *buf, int64_t offset, uint64_t size);
 int plbuf_invalidate_range(plbuf_buf *buf, int64_t offset, uint64_t size);
 
@@ -225,6 +268,51 @@ void plbuf_sim_detach(plbuf_sim_dev *dev);
 void *plbuf_sim_translate(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
 int plbuf_sim_read(plbuf_sim_dev *dev, uint64_t addr, void *dst, uint64_t len);
 int plbuf_sim_write(plbuf_sim_dev *dev, uint64_t addr, const void *src, uint64_t len);
+/* The longest name a sim context's memory file may have (name= on the CPU side, the name given to
+ * plbuf_sim_attach): a longer one fails with ENAMETOOLONG on both sides, never cut. */
+#define PLBUF_SIM_NAME_MAX 63
+
+/* ---- the sim's DMA-API checker (docs/backends/sim.md)
+ * The user-space counterpart of Linux's CONFIG_DMA_API_DEBUG.  On when the sim context is opened
+ * with check=1 (or check=fatal: abort() after the report, for CI), or, without that option, when
+ * the environment variable PLBUF_SIM_CHECK is 1 or fatal (plbuf's own tests run with
+ * PLBUF_SIM_CHECK=1).  It watches the CPU side (flush, invalidate, free) and the device side's
+ * plbuf_sim_read / plbuf_sim_write, in whichever process they run; a device model that uses the
+ * raw pointer of plbuf_sim_translate declares its accesses with plbuf_sim_declare_read / _write,
+ * or the checker cannot see them. */
+enum plbuf_sim_problem {
+	PLBUF_SIM_MISSING_FLUSH = 0,      /* the device read lines the CPU dirtied and did not flush */
+	PLBUF_SIM_MISSING_INVALIDATE = 1, /* a buffer was freed with lines the device wrote after the
+	                                     CPU's last invalidate: the CPU never saw them */
+	PLBUF_SIM_CPU_WRITE_WHILE_DEVICE_OWNS = 2, /* the CPU wrote lines after the flush that gave
+	                                     them to the device (an invalidate drops them), or lines
+	                                     the device also wrote (one of the two writes is lost) */
+	PLBUF_SIM_BAD_SYNC = 3,           /* a flush/invalidate of a freed buffer or outside it */
+	PLBUF_SIM_NPROBLEMS = 4
+};
+struct plbuf_sim_report {
+	enum plbuf_sim_problem problem;
+	const char *bank;     /* the bank's name */
+	uint64_t buf_addr;    /* the buffer (device address of its first byte and its length); */
+	uint64_t buf_len;     /* buf_len 0 when unknown: the device side knows addresses only */
+	uint64_t addr, len;   /* the device addresses concerned */
+	const char *missing;  /* the call that was missing or wrong: "plbuf_flush", ... */
+	const char *message;  /* all of it in one line, as printed by default */
+};
+/* Where reports go, for every sim context and device of the process: fn(report, arg) for each
+ * problem found, in the thread that found it.  NULL restores the default: one line on stderr per
+ * distinct problem (the same kind at the same addresses is printed once). */
+typedef void (*plbuf_sim_check_fn)(const struct plbuf_sim_report *report, void *arg);
+void plbuf_sim_set_check_callback(plbuf_sim_check_fn fn, void *arg);
+/* Problems found so far in this context's memory, by any process (counts[i] for
+ * enum plbuf_sim_problem i, up to n of them).  Returns PLBUF_SIM_NPROBLEMS, or -EINVAL when ctx is
+ * not a sim context. */
+int plbuf_sim_check_counts(const plbuf_ctx *ctx, uint64_t *counts, int n);
+int plbuf_sim_dev_check_counts(plbuf_sim_dev *dev, uint64_t *counts, int n);
+/* For device models that use plbuf_sim_translate: the checker sees [addr, addr+len) as read /
+ * written by the device, as plbuf_sim_read / _write would have.  Returns 0 or -ERANGE. */
+int plbuf_sim_declare_read(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
+int plbuf_sim_declare_write(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
 
 /* ---------------------------------------------------------------- the vfio backend's device
  * A VFIO group can be opened only once, and a vfio context holds it: the device's own VFIO fd
