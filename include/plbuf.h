@@ -455,15 +455,21 @@ struct plbuf_sim_access {
 	int window;      /* index, as returned by plbuf_sim_model_window() */
 	int write;       /* 1 write, 0 read */
 	int width;       /* bytes: 1, 2, 4, 8 */
+	uint32_t reserved0;
 	uint64_t offset; /* aligned to width, inside the window */
 	uint64_t value;  /* a write's value */
 	uint32_t seq;    /* the request's number, for plbuf_sim_model_reply() */
+	uint32_t reserved1;
+	uint64_t reserved[4]; /* zeroed by the library: room for new fields (72 bytes in all) */
 };
 /* A model's answers: return 0 (and for a read, set *value), or a negative errno for a bus error
  * (the driver's access fails with -EIO). */
 struct plbuf_sim_window_ops {
 	int (*read)(void *arg, uint64_t offset, int width, uint64_t *value);
 	int (*write)(void *arg, uint64_t offset, int width, uint64_t value);
+	/* NULL: room for new callbacks.  Initialise the struct by name ({.read = r, .write = w}
+	 * zeroes the rest); a non-NULL one is refused with EINVAL by a library that does not know it. */
+	void (*reserved[6])(void);
 };
 
 /* Opens (creating it when first) the register side of sim context `name`.  The process that

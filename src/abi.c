@@ -59,6 +59,17 @@ _Static_assert(sizeof(struct plbuf_probe_info) ==
 _Static_assert(sizeof(struct plbuf_probe_info) == 280 + 40 - (sizeof(void *) == 4 ? 8 : 0),
 	       "struct plbuf_probe_info changed size");
 
+_Static_assert(sizeof(struct plbuf_sim_access) ==
+	       SUM2(struct plbuf_sim_access, window, write) + SUM2(struct plbuf_sim_access, width, reserved0) +
+	       SUM2(struct plbuf_sim_access, offset, value) + SUM2(struct plbuf_sim_access, seq, reserved1) +
+	       F(struct plbuf_sim_access, reserved),
+	       "struct plbuf_sim_access has a padding hole");
+_Static_assert(sizeof(struct plbuf_sim_access) == 72, "struct plbuf_sim_access changed size");
+_Static_assert(sizeof(struct plbuf_sim_window_ops) == 8 * sizeof(void (*)(void)),
+	       "struct plbuf_sim_window_ops changed size");
+/* struct plbuf_sim_report is allocated by the library and only lent to callbacks: it grows at its
+ * end without reserved bytes. */
+
 int plbuf__abi_reserved_set(const struct plbuf_alloc_opts *o)
 {
 	static const struct plbuf_alloc_opts zero;

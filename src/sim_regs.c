@@ -272,6 +272,11 @@ PLBUF_EXPORT int plbuf_sim_model_window(plbuf_sim_model *m, const char *window, 
 	if (length == 0 || length > (1ull << 40))
 		return plbuf__err(EINVAL, "sim model: window %s: length %" PRIu64 " is not in 1..2^40",
 				  window, length);
+	for (size_t k = 0; ops && k < sizeof(ops->reserved) / sizeof(ops->reserved[0]); k++)
+		if (ops->reserved[k])
+			return plbuf__err(EINVAL, "sim model: window %s: struct plbuf_sim_window_ops has a "
+					  "callback this plbuf (%s) does not know (reserved[%zu]): initialise the "
+					  "struct, or use a newer plbuf", window, plbuf_version(), k);
 	if (ops && (!ops->read || !ops->write))
 		return plbuf__err(EINVAL, "sim model: window %s: ops need both read and write", window);
 	pthread_mutex_lock(&m->lock);
@@ -326,6 +331,7 @@ static int pending(plbuf_sim_model *m, int callbacks, struct plbuf_sim_access *a
 		if (req == LOAD(&w->mb.ack) || req == m->taken[i])
 			continue;
 		m->taken[i] = req;
+		memset(a, 0, sizeof(*a)); /* reserved bytes included */
 		a->window = i;
 		a->write = w->mb.op == 1;
 		a->width = (int)w->mb.width;

@@ -77,7 +77,7 @@ static void life(plbuf_ctx *ctx)
 	CLEAN(model);
 	if (!model)
 		return;
-	struct plbuf_sim_window_ops ops = {rd, wr};
+	struct plbuf_sim_window_ops ops = {.read = rd, .write = wr};
 	int w = plbuf_sim_model_window(model, "r", 16, &ops, model);
 	CLEAN(w >= 0);
 	m = plbuf_mmio_open_sim(ctx, "r");

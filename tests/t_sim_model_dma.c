@@ -86,7 +86,7 @@ int main(void)
 	e.dev = plbuf_sim_attach(plbuf_sim_name(ctx));
 	e.model = plbuf_sim_model_open(plbuf_sim_name(ctx));
 	CHECK(e.dev && e.model);
-	struct plbuf_sim_window_ops ops = {eng_read, eng_write};
+	struct plbuf_sim_window_ops ops = {.read = eng_read, .write = eng_write};
 	CHECK(plbuf_sim_model_window(e.model, "cdma", 0x100, &ops, &e) == 0);
 	CHECK_ERR(plbuf_sim_model_window(e.model, "cdma", 0x100, &ops, &e), EEXIST);
 	CHECK_NULL_ERR(plbuf_mmio_open_sim(ctx, "other"), ENOENT);

@@ -33,7 +33,7 @@ static int child(const char *name, int ready)
 {
 	static uint8_t mem[0x100];
 	plbuf_sim_model *m = plbuf_sim_model_open(name);
-	struct plbuf_sim_window_ops ops = {cb_read, cb_write};
+	struct plbuf_sim_window_ops ops = {.read = cb_read, .write = cb_write};
 	int hung = 0;
 
 	if (!m || plbuf_sim_model_window(m, "regs", 0x100, NULL, NULL) != 0 ||
