@@ -47,7 +47,8 @@ fresh() { # name command...
 }
 tail_of() { grep -v '^RESULT ' "$log/$1.log" | tail -n 30 | sed 's/^/    /'; }
 
-# --- reduced: make demo, the test packages, make test.
+# --- reduced: make demo, the test packages, make test.  (PLBUF_FRESH=packages: only the packages.)
+[ "$mode" = packages ] || {
 fresh reduced sh -c 'make demo && tests/deps.sh && make test'
 rc=$?
 last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/reduced.log" | tail -n1)
@@ -57,9 +58,11 @@ else
 	echo "RESULT fail fresh/demo-deps-test exit $rc, ${last:-no runner summary} ($log/reduced.log)"
 	tail_of reduced
 fi
-[ "$mode" = full ] || exit 0
+}
+[ "$mode" = reduced ] && exit 0
 
 # --- full: the README's two commands.
+[ "$mode" = packages ] || {
 fresh pair
 rc=$?
 last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/pair.log" | tail -n1)
@@ -69,6 +72,7 @@ else
 	echo "RESULT fail fresh/readme-two-commands exit $rc, ${last:-no runner summary} ($log/pair.log)"
 	tail_of pair
 fi
+}
 
 # --- full: the Debian packages, then pip, in one more root.  The script reports its own RESULTs.
 fresh packages sh -ec '
