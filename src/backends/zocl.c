@@ -89,6 +89,7 @@ struct zocl {
 	int ntopo;         /* entries in the memory topology, 0 when none */
 	int topo_index[PLBUF_MAX_BANKS]; /* plbuf bank -> topology index (bank bits of the flags) */
 	int range_alloc[PLBUF_MAX_BANKS]; /* PL-DDR / LPDDR: zocl refuses to cache these */
+	uint64_t buddy_block; /* the page allocator's largest block, 0 unknown (cma_foreseen_short) */
 };
 
 static const char *bank_name(struct plbuf_ctx *ctx, int bank)
@@ -335,6 +336,8 @@ static int setup_banks(struct plbuf_ctx *ctx, struct zocl *z, const char *want, 
 	return 0;
 }
 
+static uint64_t buddy_max_block(void);
+
 static void zocl_close(struct plbuf_ctx *ctx)
 {
 	struct zocl *z = ctx->priv;
@@ -372,6 +375,7 @@ static int zocl_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	}
 	if ((err = setup_banks(ctx, z, banks, coherent != 0)) < 0)
 		goto fail;
+	z->buddy_block = buddy_max_block();
 	return 0;
 fail:
 	zocl_close(ctx);
@@ -385,20 +389,111 @@ static int gem_close(struct zocl *z, uint32_t handle)
 	return plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_GEM_CLOSE, &g);
 }
 
+/* CmaTotal and CmaFree from /proc/meminfo, in bytes.  Returns 0, or -1 when the kernel does not
+ * say (no CMA, or no /proc). */
+static int cma_figures(uint64_t *total, uint64_t *free_b)
+{
+	char path[4096], line[128];
+	unsigned long long kib;
+	int seen = 0;
+	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
+
+	*total = *free_b = 0;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && seen != 3) {
+		if (sscanf(line, "CmaTotal: %llu kB", &kib) == 1) {
+			*total = (uint64_t)kib << 10;
+			seen |= 1;
+		} else if (sscanf(line, "CmaFree: %llu kB", &kib) == 1) {
+			*free_b = (uint64_t)kib << 10;
+			seen |= 2;
+		}
+	}
+	fclose(f);
+	return seen == 3 ? 0 : -1;
+}
+
 /* CmaFree from /proc/meminfo, in bytes; 0 when unknown. */
 static uint64_t cma_free(void)
 {
-	char path[4096], line[128];
-	unsigned long long kib = 0;
-	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
+	uint64_t total, free_b;
+
+	cma_figures(&total, &free_b);
+	return free_b;
+}
+
+/* The largest block the page allocator hands out: a page << (MAX_ORDER - 1), MAX_ORDER being the
+ * number of per-order counts on a line of /proc/buddyinfo (11 with 4 KiB pages: 4 MiB).  0 when
+ * unknown. */
+static uint64_t buddy_max_block(void)
+{
+	char path[4096], line[512], *save = NULL;
+	int orders = 0;
+	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/buddyinfo"), "re");
+
+	if (!f)
+		return 0;
+	if (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zone");
+
+		/* "Node 0, zone   Normal   c0 c1 ... c10" */
+		if (p && (p = strtok_r(p + 4, " \t\n", &save)) != NULL)
+			while ((p = strtok_r(NULL, " \t\n", &save)) != NULL)
+				orders++;
+	}
+	fclose(f);
+	return orders > 0 && orders < 40 ? plbuf__page_size() << (orders - 1) : 0;
+}
+
+/* Pages the per-CPU free lists hold, in bytes, from /proc/zoneinfo ("count:" of each pageset).
+ * Freed CMA pages wait there, uncounted in CmaFree, until the lists drain; cma_alloc() drains
+ * them, so they are free to a CREATE_BO.  0 when unknown. */
+static uint64_t pcp_bytes(void)
+{
+	char path[4096], line[256];
+	unsigned long long n, sum = 0;
+	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/zoneinfo"), "re");
 
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CmaFree: %llu kB", &kib) == 1)
-			break;
+		if (sscanf(line, " count: %llu", &n) == 1)
+			sum += n;
 	fclose(f);
-	return (uint64_t)kib << 10;
+	return (uint64_t)sum * plbuf__page_size();
+}
+
+/* A CREATE_BO that will fail is not sent when plbuf can tell beforehand: zocl (XRT up to at
+ * least 963c58ee) frees the BO and then clears it on that path, corrupting the kernel heap once
+ * per failed request (docs/backends/zocl.md).  zocl's dma_alloc takes CMA first and, when CMA
+ * cannot, the page allocator, which gives at most one block of a page << (MAX_ORDER - 1) (4 MiB
+ * with 4 KiB pages); so a request larger than that block and than CmaFree with the pages on the
+ * per-CPU free lists cannot succeed.  (Pages that movable memory borrows from CMA count as used
+ * in CmaFree, so this may refuse a request that page migration could have served; the message
+ * says what to do.)  Returns 0 to go ahead. */
+static int cma_foreseen_short(struct plbuf_ctx *ctx, int bank, uint64_t size)
+{
+	struct zocl *z = ctx->priv;
+	uint64_t total, free_b, block = z->buddy_block, pcp;
+
+	if (block == 0 || size <= block) /* first, as it costs no system call */
+		return 0;
+	if (cma_figures(&total, &free_b) < 0 || size <= free_b)
+		return 0;
+	pcp = pcp_bytes(); /* some of these may be CMA's: count them all, to refuse only the sure */
+	if (size <= free_b + pcp)
+		return 0;
+	return plbuf__err(ENOMEM, "zocl: CMA cannot give %llu contiguous bytes for bank %s: CmaFree "
+			  "is %llu KiB of CmaTotal %llu KiB in /proc/meminfo (%llu KiB more wait on "
+			  "per-CPU free lists), and the page allocator gives at most %llu KiB at once.  plbuf did not send the CREATE_BO (zocl "
+			  "up to XRT 2.23 corrupts the kernel heap on every CREATE_BO that fails); "
+			  "free buffers, drop page cache that borrows CMA (echo 1 > "
+			  "/proc/sys/vm/drop_caches), or reserve more CMA with cma=SIZE on the kernel "
+			  "command line (PYNQ-Z1/Z2 boot with 128M)", (unsigned long long)size,
+			  bank_name(ctx, bank), (unsigned long long)(free_b >> 10),
+			  (unsigned long long)(total >> 10), (unsigned long long)(pcp >> 10),
+			  (unsigned long long)(block >> 10));
 }
 
 static int create_failed(struct plbuf_ctx *ctx, int bank, uint64_t size, int err)
@@ -441,6 +536,8 @@ static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 		return plbuf__err(EOVERFLOW, "zocl: %llu bytes cannot be mapped in this process's "
 				  "address space", (unsigned long long)want);
 	cached = cached && !z->range_alloc[bank];
+	if (!z->range_alloc[bank] && (err = cma_foreseen_short(ctx, bank, want)) < 0)
+		return err;
 	memset(&cr, 0, sizeof(cr));
 	cr.size = want;
 	cr.handle = UINT32_MAX;
