@@ -15,6 +15,11 @@
 int plbuf__err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same, returning NULL for functions that return pointers. */
 void *plbuf__errp(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Empties this thread's message: a failure that was handled (a fallback took over) leaves no stale
+ * sentence behind.  Cheaper than formatting an empty message. */
+void plbuf__err_clear(void);
+/* Whether a message was set on this thread since the last plbuf__err_clear(). */
+int plbuf__err_said(void);
 
 /* ---- slice.c: numpy basic indexing and reshape on (shape, strides) in bytes. */
 

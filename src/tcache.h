@@ -23,6 +23,7 @@
 #define PLBUF_TC_MAX 16    /* buffers per (bank, cacheable, class) at most */
 #define PLBUF_TC_BYTES (256u << 10) /* and at most this many bytes of one class */
 #define PLBUF_TC_DTYPES 4  /* last dtype strings this thread asked for */
+#define PLBUF_TC_QUAR 8    /* freed handles a cache holds back before handing them out again */
 
 struct plbuf_buf;
 struct plbuf_ctx;
@@ -36,6 +37,11 @@ struct plbuf_tcache {
 	const char *dt_key[PLBUF_TC_DTYPES];
 	const struct plbuf_dtype_info *dt_info[PLBUF_TC_DTYPES];
 	unsigned dt_next;
+	/* The owner's alone: a ring of freed handles, no memory behind them.  A cached buffer is
+	 * handed out under the oldest of them and the handle it was freed under takes its place, so a
+	 * stale handle stays "freed" for PLBUF_TC_QUAR more allocations (buffer.c). */
+	struct plbuf_buf *q[PLBUF_TC_QUAR];
+	unsigned qi;
 	uint8_t n[PLBUF_TC_BANKS][2][PLBUF_NCLASSES];
 	struct plbuf_buf *mag[PLBUF_TC_BANKS][2][PLBUF_NCLASSES][PLBUF_TC_MAX];
 };
@@ -59,6 +65,63 @@ static inline unsigned plbuf__tc_cap(int cls)
 	unsigned n = PLBUF_TC_BYTES >> (cls + PLBUF_SLAB_MIN_SHIFT);
 
 	return n > PLBUF_TC_MAX ? PLBUF_TC_MAX : n < 2 ? 2 : n;
+}
+
+/* The owner's side, each under the cache's own flag.  Takes the newest buffer kept for (bank,
+ * cached, cls), or NULL when there is none. */
+static inline struct plbuf_buf *plbuf__tc_pop(struct plbuf_tcache *tc, int bank, int cached,
+					      int cls)
+{
+	struct plbuf_buf *b = NULL;
+	uint8_t *n = &tc->n[bank][cached][cls];
+
+	plbuf__tc_lock(tc);
+	if (*n)
+		b = tc->mag[bank][cached][cls][--*n];
+	plbuf__tc_unlock(tc);
+	return b;
+}
+
+/* Keeps b for (bank, cached, cls): 1, or 0 (nothing done) when that magazine is full. */
+static inline int plbuf__tc_push(struct plbuf_tcache *tc, int bank, int cached, int cls,
+				 struct plbuf_buf *b)
+{
+	uint8_t *n = &tc->n[bank][cached][cls];
+	int kept = 0;
+
+	plbuf__tc_lock(tc);
+	if (*n < plbuf__tc_cap(cls)) {
+		tc->mag[bank][cached][cls][(*n)++] = b;
+		kept = 1;
+	}
+	plbuf__tc_unlock(tc);
+	return kept;
+}
+
+/* The owner's last few dtype strings (its alone: no flag).  The entry interned for str, or NULL. */
+static inline const struct plbuf_dtype_info *plbuf__tc_dtype_find(const struct plbuf_tcache *tc,
+								  const char *str)
+{
+	for (int i = 0; i < PLBUF_TC_DTYPES && tc->dt_key[i]; i++) {
+		/* Inline: dtype strings are a few bytes, shorter than a call to strcmp. */
+		const char *a = tc->dt_key[i], *b = str;
+
+		while (*a && *a == *b)
+			a++, b++;
+		if (*a == *b)
+			return tc->dt_info[i];
+	}
+	return NULL;
+}
+
+/* Remembers an interned dtype (key and info live as long as the context), oldest out. */
+static inline void plbuf__tc_dtype_keep(struct plbuf_tcache *tc, const char *key,
+					const struct plbuf_dtype_info *info)
+{
+	unsigned i = tc->dt_next++ % PLBUF_TC_DTYPES;
+
+	tc->dt_key[i] = key;
+	tc->dt_info[i] = info;
 }
 
 #define PLBUF_TC_REFS 4 /* contexts a thread keeps a cache for at once; more are evicted */
@@ -92,12 +155,19 @@ static inline struct plbuf_tcache *plbuf__tcache_get(struct plbuf_ctx *ctx, uint
  * ctx->lock held.  Returns how many buffers it gave back. */
 unsigned plbuf__tcache_drain_all(struct plbuf_ctx *ctx);
 
-/* Gives back the oldest half of one full magazine (ctx->lock and tc held). */
-void plbuf__tcache_spill(struct plbuf_tcache *tc, int bank, int cached, int cls);
+/* When plbuf__tc_push() found the magazine full: gives its oldest half back to the pool and keeps
+ * b (ctx->lock held; takes the cache's flag itself). */
+void plbuf__tcache_spill(struct plbuf_tcache *tc, int bank, int cached, int cls,
+			 struct plbuf_buf *b);
 
 /* Context life: a unique id and a place in the registry that exiting threads consult, so that they
  * never touch a closed context's caches. */
 void plbuf__tcache_ctx_init(struct plbuf_ctx *ctx);
 void plbuf__tcache_ctx_fini(struct plbuf_ctx *ctx);
+
+/* fork(): the registry and every live context's lock are taken before it, so that the child's
+ * copies are consistent, and given back (reinitialised in the child) after it (context.c). */
+void plbuf__tcache_prefork(void);
+void plbuf__tcache_postfork(int child);
 
 #endif

@@ -23,8 +23,8 @@
  */
 #include <stdint.h>
 
+#include "arch/arch.h"
 #include "arch/lines.h"
-#include "context.h"
 
 static size_t dline;
 
@@ -47,31 +47,29 @@ void plbuf__arch_fence(void)
 	__asm__ volatile("dsb sy" ::: "memory");
 }
 
+/* One loop for both instructions (the asm needs the mnemonic as a literal). */
+#define DC_RANGE(insn, va, len)                                                                \
+	do {                                                                                   \
+		size_t line_ = plbuf__arch_line_size();                                        \
+		uintptr_t p_;                                                                  \
+		size_t n_ = plbuf__arch_lines((uintptr_t)(va), (len), line_, &p_);             \
+                                                                                               \
+		if (!n_)                                                                       \
+			return 0;                                                              \
+		for (; n_; n_--, p_ += line_)                                                  \
+			__asm__ volatile("dc " insn ", %0" : : "r"(p_) : "memory");            \
+		__asm__ volatile("dsb sy" ::: "memory");                                       \
+	} while (0)
+
 int plbuf__arch_clean(void *va, size_t len)
 {
-	size_t line = plbuf__arch_line_size();
-	uintptr_t p;
-	size_t n = plbuf__arch_lines((uintptr_t)va, len, line, &p);
-
-	if (!n)
-		return 0;
-	for (; n; n--, p += line)
-		__asm__ volatile("dc cvac, %0" : : "r"(p) : "memory");
-	__asm__ volatile("dsb sy" ::: "memory");
+	DC_RANGE("cvac", va, len);
 	return 0;
 }
 
 int plbuf__arch_clean_inval(void *va, size_t len)
 {
-	size_t line = plbuf__arch_line_size();
-	uintptr_t p;
-	size_t n = plbuf__arch_lines((uintptr_t)va, len, line, &p);
-
-	if (!n)
-		return 0;
-	for (; n; n--, p += line)
-		__asm__ volatile("dc civac, %0" : : "r"(p) : "memory");
-	__asm__ volatile("dsb sy" ::: "memory");
+	DC_RANGE("civac", va, len);
 	return 0;
 }
 

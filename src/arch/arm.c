@@ -8,27 +8,12 @@
  * 32-bit ARM program, ARMv8 cores in AArch32 state included: cache maintenance by address is
  * UNDEFINED in user mode there too.
  */
-#include <errno.h>
-
-#include "context.h"
+#include "arch/arch.h"
+#include "arch/no_maint.h"
 
 void plbuf__arch_fence(void)
 {
 	__asm__ volatile("dsb" ::: "memory");
-}
-
-int plbuf__arch_clean(void *va, size_t len)
-{
-	(void)va;
-	(void)len;
-	return -EOPNOTSUPP;
-}
-
-int plbuf__arch_clean_inval(void *va, size_t len)
-{
-	(void)va;
-	(void)len;
-	return -EOPNOTSUPP;
 }
 
 /* Here the line size only aligns buffers (the driver does the maintenance), so the safe value is

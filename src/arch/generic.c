@@ -2,27 +2,12 @@
  * Architectures plbuf has no cache code for: only coherent memory can be used correctly, so cached
  * non-coherent maintenance reports -EOPNOTSUPP rather than pretending.
  */
-#include <errno.h>
-
-#include "context.h"
+#include "arch/arch.h"
+#include "arch/no_maint.h"
 
 void plbuf__arch_fence(void)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-int plbuf__arch_clean(void *va, size_t len)
-{
-	(void)va;
-	(void)len;
-	return -EOPNOTSUPP;
-}
-
-int plbuf__arch_clean_inval(void *va, size_t len)
-{
-	(void)va;
-	(void)len;
-	return -EOPNOTSUPP;
 }
 
 /* Only aligns buffers here: the largest common line (POWER's 128 bytes) is the safe guess. */

@@ -8,7 +8,7 @@
  * PCIe No Snoop attribute bypasses the caches; the DMA API does not cater for it either.)
  * No range is needed, and no line size: 64 bytes on every x86_64 core, used only for alignment.
  */
-#include "context.h"
+#include "arch/arch.h"
 
 void plbuf__arch_fence(void)
 {

@@ -24,7 +24,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "context.h"
+#include "backend.h"
+#include "os/meminfo.h"
 #include "os/pagemap.h"
 #include "os/sys.h"
 
@@ -73,7 +74,29 @@ static const char *hp_dir(char *buf, size_t len, uint64_t pgsz)
 	return buf;
 }
 
-/* A counter of the pool of pgsz pages; 0 when it cannot be read (the size does not exist). */
+/* 0 when the pool counters of pgsz pages can be read (or do not exist: no such size); else
+ * -errno with a message naming the file: an unreadable counter must not pass for "no free pages". */
+static int hp_counters_readable(uint64_t pgsz)
+{
+	static const char *const attrs[] = {"free_hugepages", "resv_hugepages", "nr_hugepages"};
+	char dir[128], path[192];
+	uint64_t v;
+	int err;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", hp_dir(dir, sizeof(dir), pgsz), attrs[i]);
+		if ((err = plbuf__read_attr_u64(path, &v)) < 0 && err != -ENOENT) {
+			char why[512];
+
+			snprintf(why, sizeof(why), "%s", plbuf_errmsg());
+			return plbuf__err(err, "hugepage: a pool counter is unreadable: %s", why);
+		}
+	}
+	return 0;
+}
+
+/* A counter of the pool of pgsz pages; 0 when it does not exist (hp_counters_readable() has told
+ * an unreadable one apart). */
 static uint64_t hp_count(uint64_t pgsz, const char *attr)
 {
 	char dir[128], path[192];
@@ -102,6 +125,9 @@ static int hp_sizes(uint64_t *sizes, int max)
 	int n = 0;
 	DIR *d = plbuf__sys_opendir(plbuf__path(path, sizeof(path), HP_SYS));
 
+	/* Missing is "no hugetlbfs"; anything else (EACCES, EMFILE) is said as it is. */
+	if (!d && errno != ENOENT && errno != ENOTDIR)
+		return plbuf__err(errno, "hugepage: cannot open %s: %s", path, strerror(errno));
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) != NULL && n < max)
@@ -121,17 +147,9 @@ static int hp_sizes(uint64_t *sizes, int max)
 /* The kernel's default huge page size (Hugepagesize in /proc/meminfo), or 0. */
 static uint64_t hp_default_size(void)
 {
-	char path[4096], line[128];
-	unsigned long long kb = 0;
-	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
+	uint64_t v;
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Hugepagesize: %llu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return (uint64_t)kb << 10;
+	return plbuf__meminfo("Hugepagesize", &v) == 0 ? v : 0;
 }
 
 /* Opens /proc/self/pagemap and checks that this process may read PFNs from it: one record of a
@@ -163,6 +181,10 @@ static int hp_probe(char *why, size_t len)
 	int n = hp_sizes(sizes, MAX_SIZES), off = 0, err;
 	char s[32];
 
+	if (n < 0) {
+		snprintf(why, len, "%s", plbuf_errmsg());
+		return n;
+	}
 	if (n == 0) {
 		snprintf(why, len, "no %s: this kernel has no hugetlbfs (CONFIG_HUGETLBFS)", HP_SYS);
 		return -ENOENT;
@@ -175,6 +197,10 @@ static int hp_probe(char *why, size_t len)
 	close(err);
 	why[0] = 0;
 	for (int i = 0; i < n; i++) {
+		if ((err = hp_counters_readable(sizes[i])) < 0) {
+			snprintf(why, len, "%s", plbuf_errmsg());
+			return err;
+		}
 		uint64_t a = hp_avail(sizes[i]);
 
 		if (a && off < (int)len)
@@ -192,27 +218,28 @@ static int hp_probe(char *why, size_t len)
 
 static void hp_close(struct plbuf_ctx *ctx)
 {
-	struct hp *h = ctx->priv;
+	struct hp *h = plbuf__priv(ctx);
 
 	/* In a forked child this closes its own copy only. */
-	if (h && h->pm >= 0)
+	if (h->pm >= 0)
 		close(h->pm);
-	free(ctx->priv);
-	ctx->priv = NULL;
 }
 
 static int hp_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 {
 	const char *ps = plbuf__kv_get(kv, "pagesize");
 	uint64_t coherent, max_pages, pgsz, sizes[MAX_SIZES];
-	int nsizes = hp_sizes(sizes, MAX_SIZES), err, ok = 0, pm;
+	int nsizes = hp_sizes(sizes, MAX_SIZES), err, ok = 0;
 	char dir[128], s[32];
 	struct plbuf_bank b;
-	struct hp *h;
+	struct hp *h = plbuf__priv(ctx);
 
+	h->pm = -1;
 	if ((err = plbuf__kv_u64(kv, "coherent", HP_COHERENT_DEFAULT, &coherent)) < 0 ||
 	    (err = plbuf__kv_u64(kv, "max_pages", 0, &max_pages)) < 0)
 		return err;
+	if (nsizes < 0)
+		return nsizes;
 	if (nsizes == 0)
 		return plbuf__err(ENOENT, "hugepage: %s is missing: this kernel has no hugetlbfs "
 				  "(CONFIG_HUGETLBFS); use another backend", HP_SYS);
@@ -233,40 +260,31 @@ static int hp_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 				  "it has: %s", fmt_size(s, sizeof(s), pgsz),
 				  hp_dir(dir, sizeof(dir), pgsz), list);
 	}
-	if ((pm = pagemap_open()) < 0)
-		return pm;
-	if (hp_avail(pgsz) == 0 && (ps || hp_avail(GIB) == 0)) {
-		close(pm);
+	if ((err = hp_counters_readable(pgsz)) < 0 || (!ps && (err = hp_counters_readable(GIB)) < 0))
+		return err;
+	if ((h->pm = pagemap_open()) < 0)
+		return h->pm;
+	if (hp_avail(pgsz) == 0 && (ps || hp_avail(GIB) == 0))
 		return plbuf__err(ENOMEM, "hugepage: no free %s hugepages (%s/free_hugepages is %llu): "
 				  "reserve some as root, e.g. `echo 64 > %s/nr_hugepages`, or hugepages=N "
 				  "on the kernel command line (best for long physically consecutive runs)",
 				  fmt_size(s, sizeof(s), pgsz), hp_dir(dir, sizeof(dir), pgsz),
 				  (unsigned long long)hp_count(pgsz, "free_hugepages"), dir);
-	}
 
 	memset(&b, 0, sizeof(b));
 	snprintf(b.name, sizeof(b.name), "hugepages");
 	b.size = hp_count(pgsz, "nr_hugepages") * pgsz;
 	b.coherent = coherent != 0;
 	b.cached_default = 1;
-	if ((err = plbuf__bank_add(ctx, &b)) < 0) {
-		close(pm);
+	if ((err = plbuf__bank_add(ctx, &b)) < 0)
 		return err;
-	}
-	h = calloc(1, sizeof(*h));
-	if (!h) {
-		close(pm);
-		return plbuf__err(ENOMEM, "out of process memory");
-	}
-	h->pm = pm;
 	h->pm_pid = getpid();
 	h->pgsz = pgsz;
 	h->fixed_size = ps != NULL;
 	h->coherent = coherent != 0;
 	h->max_pages = max_pages;
-	ctx->priv = h;
 	/* One huge page per pool chunk: small buffers are carved out of a single page. */
-	ctx->chunk_size = pgsz;
+	plbuf__set_chunk_size(ctx, pgsz);
 	return 0;
 }
 
@@ -492,7 +510,7 @@ static int pagemap_fd(struct hp *h)
 static int find_and_map(struct plbuf_ctx *ctx, uint64_t P, size_t n, uint64_t align,
 			uint64_t max_dev, struct plbuf_chunk *out)
 {
-	struct hp *h = ctx->priv;
+	struct hp *h = plbuf__priv(ctx);
 	struct search s = {.fd = -1, .pm = -1, .pgsz = P};
 	struct plbuf_run_stats st = {0, 0, UINT64_MAX};
 	/* The pool's counters cost an open and a read each: they are read only when the kernel
@@ -563,7 +581,7 @@ out:
 static int hp_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
 			  uint64_t max_dev, int cached, struct plbuf_chunk *out)
 {
-	struct hp *h = ctx->priv;
+	struct hp *h = plbuf__priv(ctx);
 	uint64_t P = h->pgsz;
 	int err;
 
@@ -606,7 +624,7 @@ static void hp_chunk_free(struct plbuf_ctx *ctx, struct plbuf_chunk *c)
  * by mapping the pages: one page, or the longest run the last search saw if that was longer. */
 static int hp_bank_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint64_t *largest)
 {
-	struct hp *h = ctx->priv;
+	struct hp *h = plbuf__priv(ctx);
 	uint64_t f = hp_avail(h->pgsz) * h->pgsz, l = f ? h->pgsz : 0;
 
 	if (!h->fixed_size && h->pgsz < GIB)
@@ -620,7 +638,7 @@ static int hp_bank_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint
 
 static void hp_info(struct plbuf_ctx *ctx, FILE *out)
 {
-	struct hp *h = ctx->priv;
+	struct hp *h = plbuf__priv(ctx);
 	uint64_t sizes[MAX_SIZES];
 	int n = hp_sizes(sizes, MAX_SIZES);
 	char s[32], dir[128];
@@ -637,10 +655,12 @@ static void hp_info(struct plbuf_ctx *ctx, FILE *out)
 		h->coherent ? "yes (the device snoops the CPU caches)" : "no (flush/invalidate by address)");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_hugepage = {
 	.name = "hugepage",
 	.summary = "physically contiguous huge pages (hugetlbfs) on a Linux PC; root",
 	.rank = 900,
+	.priv_size = sizeof(struct hp),
 	.probe = hp_probe,
 	.open = hp_open,
 	.close = hp_close,

@@ -23,7 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "context.h"
+#include "backend.h"
 #include "os/physmem.h"
 #include "os/sys.h"
 
@@ -93,18 +93,14 @@ static int rsv_probe(char *why, size_t len)
 
 static void rsv_close(struct plbuf_ctx *ctx)
 {
-	struct reserved *s = ctx->priv;
+	struct reserved *s = plbuf__priv(ctx);
 
-	if (!s)
-		return;
 	for (int i = 0; i < s->n; i++) {
 		if (s->r[i].va_uc && s->r[i].va_uc != s->r[i].va)
 			munmap(s->r[i].va_uc, s->r[i].spec.size);
 		if (s->r[i].va)
 			munmap(s->r[i].va, s->r[i].spec.size);
 	}
-	free(s);
-	ctx->priv = NULL;
 }
 
 static int check_alignment(const struct rregion *r)
@@ -280,7 +276,7 @@ static int rsv_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 {
 	const char *regions, *uio;
 	uint64_t cached, coherent;
-	struct reserved *s;
+	struct reserved *s = plbuf__priv(ctx);
 	int err;
 
 	specs(kv, &regions, &uio);
@@ -291,25 +287,17 @@ static int rsv_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 		return plbuf__err(EINVAL, "reserved: no region given: use regions=NAME@PHYS:SIZE[,...] "
 				  "(through /dev/mem) or uio=uioN[:M][,...] (a UIO map), or set "
 				  "PLBUF_RESERVED / PLBUF_RESERVED_UIO; see docs/backends/reserved.md");
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return plbuf__err(ENOMEM, "out of process memory");
 	s->cached = cached != 0;
 	s->coherent = coherent != 0;
-	ctx->priv = s;
 	err = parse_lists(s, regions, uio);
 	for (int i = 0; !err && i < s->n; i++)
 		err = map_region(ctx, s, i);
-	if (err) {
-		plbuf__pool_destroy(ctx);
-		rsv_close(ctx);
-	}
 	return err;
 }
 
 static void rsv_info(struct plbuf_ctx *ctx, FILE *out)
 {
-	struct reserved *s = ctx->priv;
+	struct reserved *s = plbuf__priv(ctx);
 
 	for (int i = 0; i < s->n; i++) {
 		const struct rregion *r = &s->r[i];
@@ -330,10 +318,12 @@ static void rsv_info(struct plbuf_ctx *ctx, FILE *out)
 		"in the device tree) and add it to regions= or PLBUF_RESERVED\n");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_reserved = {
 	.name = "reserved",
 	.summary = "physical memory reserved at boot (memmap=, reserved-memory) via /dev/mem or UIO",
 	.rank = 25,
+	.priv_size = sizeof(struct reserved),
 	.probe = rsv_probe,
 	.open = rsv_open,
 	.close = rsv_close,

@@ -32,8 +32,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "context.h"
+#include "backend.h"
 #include "os/iova.h"
+#include "os/meminfo.h"
 #include "os/pcidev.h"
 #include "os/sys.h"
 
@@ -96,10 +97,8 @@ static int vfio_probe(char *why, size_t len)
 
 static void vfio_close(struct plbuf_ctx *ctx)
 {
-	struct vfio *v = ctx->priv;
+	struct vfio *v = plbuf__priv(ctx);
 
-	if (!v)
-		return;
 	if (v->device >= 0)
 		close(v->device);
 	if (v->group >= 0)
@@ -107,8 +106,6 @@ static void vfio_close(struct plbuf_ctx *ctx)
 	if (v->container >= 0)
 		close(v->container);
 	plbuf__iova_destroy(&v->iova);
-	free(v);
-	ctx->priv = NULL;
 }
 
 static int open_node(const char *rel, const char *hint_enoent, const char *hint_ebusy)
@@ -251,10 +248,11 @@ static int vfio_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	const char *dev = plbuf__kv_get(kv, "device"), *grp = plbuf__kv_get(kv, "group");
 	uint64_t base, last, coherent, huge;
 	struct plbuf_bank b = {0};
-	struct vfio *v;
+	struct vfio *v = plbuf__priv(ctx);
 	char *end;
 	int err;
 
+	v->container = v->group = v->device = -1;
 	if ((err = plbuf__kv_u64(kv, "iova_base", IOVA_BASE_DEFAULT, &base)) < 0 ||
 	    (err = plbuf__kv_u64(kv, "iova_limit", UINT64_MAX, &last)) < 0 ||
 	    (err = plbuf__kv_u64(kv, "coherent", VFIO_COHERENT_DEFAULT, &coherent)) < 0 ||
@@ -269,53 +267,40 @@ static int vfio_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	if (!dev && !grp)
 		return plbuf__err(EINVAL, "vfio: no device given: use device=DDDD:BB:DD.F (its PCI address, "
 				  "`lspci -D`; bound to vfio-pci) or group=N, or set PLBUF_VFIO_DEVICE");
-	v = calloc(1, sizeof(*v));
-	if (!v)
-		return plbuf__err(ENOMEM, "out of process memory");
-	v->container = v->group = v->device = -1;
 	v->groupno = -1;
 	v->coherent = coherent != 0;
 	v->hugepages = huge != 0;
-	ctx->priv = v;
-	if (dev && plbuf__pci_addr_parse(dev, v->bdf, sizeof(v->bdf)) < 0) {
-		err = plbuf__err(EINVAL, "vfio: device=%s is not a PCI address such as 0000:01:00.0", dev);
-		goto fail;
-	}
+	if (dev && plbuf__pci_addr_parse(dev, v->bdf, sizeof(v->bdf)) < 0)
+		return plbuf__err(EINVAL, "vfio: device=%s is not a PCI address such as 0000:01:00.0",
+				  dev);
 	if (dev && (err = plbuf__pci_vfio_check(v->bdf, &v->groupno)) < 0)
-		goto fail;
+		return err;
 	if (grp) {
 		long g = strtol(grp, &end, 10);
 
 		if (!isdigit((unsigned char)*grp) || *end || g > 1000000 ||
-		    (v->groupno >= 0 && g != v->groupno)) {
-			err = plbuf__err(EINVAL, "vfio: group=%s is not %s", grp, v->groupno >= 0 ?
-					 "the device's IOMMU group" : "a group number");
-			goto fail;
-		}
+		    (v->groupno >= 0 && g != v->groupno))
+			return plbuf__err(EINVAL, "vfio: group=%s is not %s", grp, v->groupno >= 0 ?
+					  "the device's IOMMU group" : "a group number");
 		v->groupno = (int)g;
 	}
 	if ((err = setup_container(v)) < 0 || (err = setup_iova(v, base, last)) < 0)
-		goto fail;
+		return err;
 	if (dev) {
 		v->device = plbuf__sys_ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, v->bdf);
-		if (v->device < 0) {
-			err = plbuf__err(errno, "vfio: VFIO_GROUP_GET_DEVICE_FD for %s failed: %s", v->bdf,
-					 strerror(errno));
-			goto fail;
-		}
+		if (v->device < 0)
+			return plbuf__err(errno, "vfio: VFIO_GROUP_GET_DEVICE_FD for %s failed: %s",
+					  v->bdf, strerror(errno));
 	}
 	snprintf(b.name, sizeof(b.name), "iova");
 	b.base = v->iova.free[0].start;
 	b.coherent = v->coherent;
 	b.cached_default = 1;
 	if ((err = plbuf__bank_add(ctx, &b)) < 0)
-		goto fail;
+		return err;
 	/* 2 MiB chunks: one huge page each, and one IOMMU large page where the IOMMU has them. */
-	ctx->chunk_size = HUGE_2M;
+	plbuf__set_chunk_size(ctx, HUGE_2M);
 	return 0;
-fail:
-	vfio_close(ctx);
-	return err;
 }
 
 static int has_cap(int cap)
@@ -374,7 +359,7 @@ static int iova_error(struct vfio *v, uint64_t len, uint64_t align, uint64_t max
 static int vfio_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
 			    uint64_t max_dev, int cached, struct plbuf_chunk *out)
 {
-	struct vfio *v = ctx->priv;
+	struct vfio *v = plbuf__priv(ctx);
 	uint64_t pg = v->pgsize > plbuf__page_size() ? v->pgsize : plbuf__page_size();
 	uint64_t len, iova = 0, ialign;
 	void *va = MAP_FAILED;
@@ -445,7 +430,7 @@ static int vfio_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 
 static void vfio_chunk_free(struct plbuf_ctx *ctx, struct plbuf_chunk *c)
 {
-	struct vfio *v = ctx->priv;
+	struct vfio *v = plbuf__priv(ctx);
 	struct vfio_iommu_type1_dma_unmap um = {.argsz = sizeof(um), .iova = c->dev, .size = c->size};
 
 	if (plbuf__sys_ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &um) < 0) {
@@ -461,29 +446,22 @@ static void vfio_chunk_free(struct plbuf_ctx *ctx, struct plbuf_chunk *c)
 /* IOVA space is rarely the limit; memory is.  An estimate: free IOVA capped by MemAvailable. */
 static int vfio_bank_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint64_t *largest)
 {
-	struct vfio *v = ctx->priv;
-	char path[4096], line[128];
-	unsigned long long kb;
-	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
+	struct vfio *v = plbuf__priv(ctx);
+	uint64_t avail;
 
 	plbuf__iova_stats(&v->iova, UINT64_MAX, free_b, largest);
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-			uint64_t avail = (uint64_t)kb << 10;
-
-			if (*free_b > avail)
-				*free_b = avail;
-			if (*largest > avail)
-				*largest = avail;
-		}
-	if (f)
-		fclose(f);
+	if (plbuf__meminfo("MemAvailable", &avail) == 0) {
+		if (*free_b > avail)
+			*free_b = avail;
+		if (*largest > avail)
+			*largest = avail;
+	}
 	return 0;
 }
 
 static void vfio_info(struct plbuf_ctx *ctx, FILE *out)
 {
-	struct vfio *v = ctx->priv;
+	struct vfio *v = plbuf__priv(ctx);
 	struct rlimit rl = {0, 0};
 
 	getrlimit(RLIMIT_MEMLOCK, &rl);
@@ -504,18 +482,20 @@ static void vfio_info(struct plbuf_ctx *ctx, FILE *out)
  * -1 with errno EINVAL when ctx is not a vfio context or was opened by group only. */
 PLBUF_EXPORT int plbuf_vfio_device_fd(const plbuf_ctx *ctx)
 {
-	if (!ctx || strcmp(ctx->be->name, "vfio") != 0 ||
-	    ((const struct vfio *)ctx->priv)->device < 0) {
+	if (!ctx || strcmp(plbuf_ctx_backend(ctx), "vfio") != 0 ||
+	    ((const struct vfio *)plbuf__priv(ctx))->device < 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	return ((const struct vfio *)ctx->priv)->device;
+	return ((const struct vfio *)plbuf__priv(ctx))->device;
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_vfio = {
 	.name = "vfio",
 	.summary = "a PCIe device behind an IOMMU (VFIO type1): device addresses are IOVAs",
 	.rank = 20,
+	.priv_size = sizeof(struct vfio),
 	.probe = vfio_probe,
 	.open = vfio_open,
 	.close = vfio_close,

@@ -42,7 +42,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "context.h"
+#include "backend.h"
+#include "os/meminfo.h"
 #include "os/sys.h"
 
 /* ---- xlnk-ioctl.h, xlnk.h, xlnk-sysdef.h (2018.1-2019.2) */
@@ -118,12 +119,9 @@ static int64_t cma_free(void)
 /* CmaTotal from /proc/meminfo, or 0. */
 static uint64_t cma_total(void)
 {
-	char text[8192], *p;
+	uint64_t v;
 
-	if (plbuf__read_attr("/proc/meminfo", text, sizeof(text)) < 0 ||
-	    !(p = strstr(text, "CmaTotal:")))
-		return 0;
-	return strtoull(p + 9, NULL, 10) << 10;
+	return plbuf__meminfo("CmaTotal", &v) == 0 ? v : 0;
 }
 
 /* Kernels tagged with a linux-xlnx release older than 2018.1 carry older xlnk interfaces. */
@@ -212,7 +210,7 @@ static int allocbuf(struct xlnk *x, uint64_t len, int cached, int32_t *id, uint6
 static int xl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
 			  uint64_t max_dev, int cached, struct plbuf_chunk *out)
 {
-	struct xlnk *x = ctx->priv;
+	struct xlnk *x = plbuf__priv(ctx);
 	uint64_t page = plbuf__page_size(), len = (size + page - 1) / page * page, skip = 0;
 	struct xbuf *b;
 	int err;
@@ -274,7 +272,7 @@ static void xl_chunk_free(struct plbuf_ctx *ctx, struct plbuf_chunk *c)
 	struct xbuf *b = c->priv;
 
 	munmap(b->map, b->map_len); /* before FREEBUF: the memory must not stay mapped */
-	freebuf(ctx->priv, b->id);
+	freebuf(plbuf__priv(ctx), b->id);
 	free(b);
 	c->priv = NULL;
 }
@@ -294,9 +292,9 @@ static int cachectrl(struct xlnk *x, const struct xbuf *b, uint64_t size, int ac
 static int xl_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t off, uint64_t len,
 		   enum plbuf_sync_dir dir)
 {
-	struct xlnk *x = ctx->priv;
+	struct xlnk *x = plbuf__priv(ctx);
 	const struct xbuf *b = c->priv;
-	uint64_t line = ctx->line_size, start = (uint64_t)((char *)c->va - (char *)b->map);
+	uint64_t line = plbuf_ctx_line_size(ctx), start = (uint64_t)((char *)c->va - (char *)b->map);
 	uint64_t hi = start + ((off + len + line - 1) & ~(line - 1));
 	int err;
 
@@ -330,63 +328,45 @@ static int xl_probe(char *why, size_t len)
 
 static void xl_close(struct plbuf_ctx *ctx)
 {
-	struct xlnk *x = ctx->priv;
+	struct xlnk *x = plbuf__priv(ctx);
 
-	if (!x)
-		return;
 	if (x->fd >= 0)
 		close(x->fd);
-	free(x);
-	ctx->priv = NULL;
 }
 
 static int xl_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 {
-	const char *sync = plbuf__kv_get(kv, "sync");
-	int arch_by_va = plbuf__arch_clean(NULL, 0) != -EOPNOTSUPP, err;
 	uint64_t coherent, force;
+	int err;
 	struct plbuf_bank b = {0};
-	struct xlnk *x;
+	struct xlnk *x = plbuf__priv(ctx);
 	char full[4096];
 
+	x->fd = -1;
 	if ((err = plbuf__kv_u64(kv, "coherent", 0, &coherent)) < 0 ||
 	    (err = plbuf__kv_u64(kv, "force", 0, &force)) < 0)
 		return err;
-	if (sync && strcmp(sync, "auto") && strcmp(sync, "driver") && strcmp(sync, "cpu"))
-		return plbuf__err(EINVAL, "xlnk: sync=%s is not auto, driver or cpu", sync);
-	if (sync && !strcmp(sync, "cpu") && !arch_by_va)
-		return plbuf__err(EOPNOTSUPP, "xlnk: sync=cpu: %s user space cannot clean or "
-				  "invalidate caches to memory; use sync=auto", plbuf__arch_name());
-	if (!(x = calloc(1, sizeof(*x))))
-		return plbuf__err(ENOMEM, "out of process memory");
-	x->fd = -1;
+	if ((err = plbuf__kv_sync(kv, "xlnk", &x->by_va)) < 0)
+		return err;
 	x->coherent = coherent != 0;
-	x->by_va = sync && !strcmp(sync, "driver") ? 0 : arch_by_va;
-	ctx->priv = x;
 	if ((err = check_release(x, force != 0)) < 0)
-		goto fail;
+		return err;
 	x->fd = plbuf__sys_open(plbuf__path(full, sizeof(full), "/dev/xlnk"), O_RDWR, 0);
-	if (x->fd < 0) {
-		err = plbuf__err(errno, "xlnk: cannot open %s: %s%s", full, strerror(errno),
-				 errno == EACCES ? " (PYNQ runs its programs as root: use sudo, or "
-				 "give the device to a group with a udev rule)" : "");
-		goto fail;
-	}
+	if (x->fd < 0)
+		return plbuf__err(errno, "xlnk: cannot open %s: %s%s", full, strerror(errno),
+				  errno == EACCES ? " (PYNQ runs its programs as root: use sudo, or "
+				  "give the device to a group with a udev rule)" : "");
 	/* CACHECTRL starts at its xlnk buffer's first byte: small pool chunks bound what the sync of
 	 * a small buffer at a chunk's end costs (and cost ids: 512 of them for 128 MiB of CMA). */
 	if (!x->by_va)
-		ctx->chunk_size = XLNK_DRIVER_SYNC_CHUNK;
+		plbuf__set_chunk_size(ctx, XLNK_DRIVER_SYNC_CHUNK);
 	x->cma_total = cma_total();
 	snprintf(b.name, sizeof(b.name), "cma");
 	b.size = x->cma_total;
 	b.coherent = x->coherent;
 	b.cached_default = 1;
-	if ((err = plbuf__bank_add(ctx, &b)) < 0)
-		goto fail;
-	return 0;
-fail:
-	xl_close(ctx);
-	return err;
+	err = plbuf__bank_add(ctx, &b);
+	return err < 0 ? err : 0;
 }
 
 static int xl_bank_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint64_t *largest)
@@ -403,7 +383,7 @@ static int xl_bank_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint
 
 static void xl_info(struct plbuf_ctx *ctx, FILE *out)
 {
-	struct xlnk *x = ctx->priv;
+	struct xlnk *x = plbuf__priv(ctx);
 	int64_t fr = cma_free();
 
 	fprintf(out, "  CMA: %llu bytes, %lld free (nr_free_cma); grow it with cma=<size>M on the "
@@ -414,10 +394,12 @@ static void xl_info(struct plbuf_ctx *ctx, FILE *out)
 		x->by_va ? "by address from user space" : "CACHECTRL ioctl");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_xlnk = {
 	.name = "xlnk",
 	.summary = "PYNQ <= v2.5's /dev/xlnk CMA allocator",
 	.rank = 110,
+	.priv_size = sizeof(struct xlnk),
 	.probe = xl_probe,
 	.open = xl_open,
 	.close = xl_close,

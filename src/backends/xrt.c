@@ -34,7 +34,7 @@
 #include <xrt/xrt_bo.h>
 #include <xrt/xrt_device.h>
 
-#include "context.h"
+#include "backend.h"
 #include "os/memtopo.h"
 
 #define XRT_BO_LIMIT (4ull << 30) /* XRT#6131 */
@@ -67,13 +67,7 @@ static int add_bank(struct plbuf_ctx *ctx, struct xrt *x, const struct plbuf_mem
 	struct plbuf_bank b;
 	int k;
 
-	memset(&b, 0, sizeof(b));
-	if (t && t->tag[0])
-		snprintf(b.name, sizeof(b.name), "%s", t->tag);
-	else
-		snprintf(b.name, sizeof(b.name), "bank%d", index);
-	b.base = t ? t->base : 0;
-	b.size = t ? t->size : 0;
+	plbuf__memtopo_bank(t, index, &b);
 	/* A HOST bank is host memory that the card reads over PCIe, which x86 snoops. */
 	b.coherent = t && t->type == PLBUF_MEM_HOST;
 	b.cached_default = 1;
@@ -102,7 +96,7 @@ static int topology_banks(struct plbuf_ctx *ctx, struct xrt *x, const char *path
 		    topo[i].type != PLBUF_MEM_STREAMING_CONNECTION &&
 		    (err = add_bank(ctx, x, &topo[i], i)) < 0)
 			return err;
-	if (ctx->nbanks == 0)
+	if (plbuf__nbanks(ctx) == 0)
 		return plbuf__err(ENODEV, "xrt: %s connects no memory bank (all %d are unused or "
 				  "streams)", path, n);
 	snprintf(x->xclbin, sizeof(x->xclbin), "%s", path);
@@ -131,21 +125,17 @@ static int index_banks(struct plbuf_ctx *ctx, struct xrt *x, const char *list)
 
 static void xrt_close(struct plbuf_ctx *ctx)
 {
-	struct xrt *x = ctx->priv;
+	struct xrt *x = plbuf__priv(ctx);
 
-	if (!x)
-		return;
 	if (x->dev)
 		xrtDeviceClose(x->dev);
-	free(x);
-	ctx->priv = NULL;
 }
 
 static int xrt_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 {
 	const char *xclbin = plbuf__kv_get(kv, "xclbin"), *banks = plbuf__kv_get(kv, "banks");
 	uint64_t index, mirror, chunk;
-	struct xrt *x;
+	struct xrt *x = plbuf__priv(ctx);
 	int err;
 
 #if defined(__aarch64__) || defined(__arm__)
@@ -155,54 +145,37 @@ static int xrt_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 #endif
 	if ((err = plbuf__kv_u64(kv, "device", 0, &index)) < 0 ||
 	    (err = plbuf__kv_u64(kv, "mirror", dflt_mirror, &mirror)) < 0 ||
-	    (err = plbuf__kv_u64(kv, "chunk", ctx->chunk_size, &chunk)) < 0)
+	    (err = plbuf__kv_u64(kv, "chunk", plbuf__chunk_size(ctx), &chunk)) < 0)
 		return err;
 	if (chunk < plbuf__page_size() || chunk >= XRT_BO_LIMIT)
 		return plbuf__err(EINVAL, "xrt: chunk=%llu must lie between the page size and 4G",
 				  (unsigned long long)chunk);
 	if (xclbin && banks)
 		return plbuf__err(EINVAL, "xrt: give xclbin= or banks=, not both");
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return plbuf__err(ENOMEM, "out of process memory");
-	ctx->priv = x;
-	ctx->chunk_size = chunk;
+	plbuf__set_chunk_size(ctx, chunk);
 	x->mirror = mirror != 0;
 	x->ncards = xclProbe();
-	if (x->ncards == 0) {
-		err = plbuf__err(ENODEV, "xrt: no card: xclProbe() found none (no Alveo card, or its "
-				 "xocl/xclmgmt drivers are not loaded; `xbutil examine` lists cards)");
-		goto fail;
-	}
-	if (index >= x->ncards) {
-		err = plbuf__err(ENODEV, "xrt: device=%llu does not exist: xclProbe() found %u "
-				 "card%s (0..%u)", (unsigned long long)index, x->ncards,
-				 x->ncards > 1 ? "s" : "", x->ncards - 1);
-		goto fail;
-	}
+	if (x->ncards == 0)
+		return plbuf__err(ENODEV, "xrt: no card: xclProbe() found none (no Alveo card, or its "
+				  "xocl/xclmgmt drivers are not loaded; `xbutil examine` lists cards)");
+	if (index >= x->ncards)
+		return plbuf__err(ENODEV, "xrt: device=%llu does not exist: xclProbe() found %u "
+				  "card%s (0..%u)", (unsigned long long)index, x->ncards,
+				  x->ncards > 1 ? "s" : "", x->ncards - 1);
 	x->index = (unsigned)index;
 	x->dev = xrtDeviceOpen(x->index);
-	if (!x->dev) {
-		err = plbuf__err(ENODEV, "xrt: xrtDeviceOpen(%u) failed (%s); check the card with "
-				 "`xbutil examine -d`", x->index, strerror(errno));
-		goto fail;
-	}
+	if (!x->dev)
+		return plbuf__err(ENODEV, "xrt: xrtDeviceOpen(%u) failed (%s); check the card with "
+				  "`xbutil examine -d`", x->index, strerror(errno));
 	if (xclbin)
-		err = topology_banks(ctx, x, xclbin);
-	else
-		err = index_banks(ctx, x, banks ? banks : "0");
-	if (err < 0)
-		goto fail;
-	return 0;
-fail:
-	xrt_close(ctx);
-	return err;
+		return topology_banks(ctx, x, xclbin);
+	return index_banks(ctx, x, banks ? banks : "0");
 }
 
 static int xrt_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
 			   uint64_t max_dev, int cached, struct plbuf_chunk *out)
 {
-	struct xrt *x = ctx->priv;
+	struct xrt *x = plbuf__priv(ctx);
 	uint64_t page = plbuf__page_size(), want = size, addr;
 	xrtBufferFlags flags = 0;
 	xrtBufferHandle bo;
@@ -218,7 +191,7 @@ static int xrt_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint6
 		return plbuf__err(EINVAL, "xrt: cacheable=no is not possible in bank %s: an XRT "
 				  "buffer is a host mirror of card memory and always needs "
 				  "plbuf_flush/plbuf_invalidate, which copy it by DMA; allocate it with "
-				  "the default cacheability", ctx->banks[bank].name);
+				  "the default cacheability", plbuf__bank(ctx, bank)->name);
 	if (x->host_only[bank])
 		flags |= XRT_BO_FLAGS_HOST_ONLY;
 	else if (cached)
@@ -228,21 +201,21 @@ static int xrt_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint6
 		return plbuf__err(ENOMEM, "xrt: xrtBOAlloc(%llu bytes, bank %s = memory group %d) "
 				  "failed (%s): the bank is full, or the card has no image loaded "
 				  "that connects it (`xbutil examine -d %u -r memory`)",
-				  (unsigned long long)want, ctx->banks[bank].name, x->topo_index[bank],
+				  (unsigned long long)want, plbuf__bank(ctx, bank)->name, x->topo_index[bank],
 				  strerror(errno), x->index);
 	addr = xrtBOAddress(bo);
 	if (addr + want - 1 > max_dev || addr + want - 1 < addr) {
 		xrtBOFree(bo);
 		return plbuf__err(ERANGE, "xrt: bank %s gave device address 0x%llx, above "
 				  "max_device_address 0x%llx; use a bank the IP reaches",
-				  ctx->banks[bank].name, (unsigned long long)addr,
+				  plbuf__bank(ctx, bank)->name, (unsigned long long)addr,
 				  (unsigned long long)max_dev);
 	}
 	va = xrtBOMap(bo);
 	if (!va) {
 		xrtBOFree(bo);
 		return plbuf__err(EIO, "xrt: xrtBOMap of a %llu-byte buffer in bank %s failed",
-				  (unsigned long long)want, ctx->banks[bank].name);
+				  (unsigned long long)want, plbuf__bank(ctx, bank)->name);
 	}
 	memset(out, 0, sizeof(*out));
 	out->va = va;
@@ -281,20 +254,22 @@ static int xrt_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t
 
 static void xrt_info(struct plbuf_ctx *ctx, FILE *out)
 {
-	struct xrt *x = ctx->priv;
+	struct xrt *x = plbuf__priv(ctx);
 
 	fprintf(out, "  card %u of %u; %s\n", x->index, x->ncards,
 		x->mirror ? "host mirror + DMA (sync moves the data)" : "shared memory (embedded)");
 	fprintf(out, "  banks from %s\n", x->xclbin[0] ? x->xclbin : "banks= (no xclbin= given)");
-	for (int i = 0; i < ctx->nbanks; i++)
-		fprintf(out, "  bank %s: memory group %d%s\n", ctx->banks[i].name, x->topo_index[i],
+	for (int i = 0; i < plbuf__nbanks(ctx); i++)
+		fprintf(out, "  bank %s: memory group %d%s\n", plbuf__bank(ctx, i)->name, x->topo_index[i],
 			x->host_only[i] ? ", host memory (host_only)" : "");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_xrt = {
 	.name = "xrt",
 	.summary = "Alveo / Versal through XRT's C API: buffer objects with a host mirror",
 	.rank = 40,
+	.priv_size = sizeof(struct xrt),
 	.probe = xrt_probe,
 	.open = xrt_open,
 	.close = xrt_close,

@@ -43,7 +43,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "context.h"
+#include "backend.h"
+#include "os/meminfo.h"
 #include "os/memtopo.h"
 #include "os/sys.h"
 
@@ -94,7 +95,7 @@ struct zocl {
 
 static const char *bank_name(struct plbuf_ctx *ctx, int bank)
 {
-	return ctx->banks[bank].name;
+	return plbuf__bank(ctx, bank)->name;
 }
 
 /* DRM_IOCTL_VERSION: the driver's name (and version) behind an open DRM fd. */
@@ -273,16 +274,10 @@ static int add_bank(struct plbuf_ctx *ctx, struct zocl *z, const struct plbuf_me
 	struct plbuf_bank b;
 	int i;
 
-	memset(&b, 0, sizeof(b));
-	if (t && t->tag[0])
-		snprintf(b.name, sizeof(b.name), "%s", t->tag);
-	else
-		snprintf(b.name, sizeof(b.name), "bank%d", index);
-	for (i = 0; i < ctx->nbanks; i++) /* topologies repeat tags (HP0 listed twice, ...) */
-		if (strcmp(ctx->banks[i].name, b.name) == 0)
+	plbuf__memtopo_bank(t, index, &b);
+	for (i = 0; i < plbuf__nbanks(ctx); i++) /* topologies repeat tags (HP0 listed twice, ...) */
+		if (strcmp(plbuf__bank(ctx, i)->name, b.name) == 0)
 			snprintf(b.name, sizeof(b.name), "bank%d", index);
-	b.base = t ? t->base : 0;
-	b.size = t ? t->size : 0;
 	b.coherent = coherent;
 	b.fixed = 0;
 	/* zocl maps PL-DDR and LPDDR banks write-combine whatever is asked. */
@@ -331,7 +326,7 @@ static int setup_banks(struct plbuf_ctx *ctx, struct zocl *z, const char *want, 
 		    topo[i].type != PLBUF_MEM_STREAMING_CONNECTION &&
 		    (err = add_bank(ctx, z, &topo[i], i, coherent)) < 0)
 			return err;
-	if (ctx->nbanks == 0) /* no image loaded: zocl serves any index from CMA */
+	if (plbuf__nbanks(ctx) == 0) /* no image loaded: zocl serves any index from CMA */
 		return add_bank(ctx, z, NULL, 0, coherent);
 	return 0;
 }
@@ -340,46 +335,32 @@ static uint64_t buddy_max_block(void);
 
 static void zocl_close(struct plbuf_ctx *ctx)
 {
-	struct zocl *z = ctx->priv;
+	struct zocl *z = plbuf__priv(ctx);
 
-	if (!z)
-		return;
 	if (z->fd >= 0)
 		close(z->fd);
-	free(z);
-	ctx->priv = NULL;
 }
 
 static int zocl_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 {
 	const char *device = plbuf__kv_get(kv, "device"), *banks = plbuf__kv_get(kv, "banks");
 	uint64_t coherent, chunk;
-	struct zocl *z;
+	struct zocl *z = plbuf__priv(ctx);
 	int err;
 
+	z->fd = -1;
 	if ((err = plbuf__kv_u64(kv, "coherent", 0, &coherent)) < 0 ||
-	    (err = plbuf__kv_u64(kv, "chunk", ctx->chunk_size, &chunk)) < 0)
+	    (err = plbuf__kv_u64(kv, "chunk", plbuf__chunk_size(ctx), &chunk)) < 0)
 		return err;
 	if (chunk < plbuf__page_size() || chunk > (1ull << 31))
 		return plbuf__err(EINVAL, "zocl: chunk=%llu must lie between the page size and 2G",
 				  (unsigned long long)chunk);
-	ctx->chunk_size = chunk;
-	z = calloc(1, sizeof(*z));
-	if (!z)
-		return plbuf__err(ENOMEM, "out of process memory");
-	ctx->priv = z;
+	plbuf__set_chunk_size(ctx, chunk);
 	z->fd = find_node(device, z);
-	if (z->fd < 0) {
-		err = z->fd;
-		goto fail;
-	}
-	if ((err = setup_banks(ctx, z, banks, coherent != 0)) < 0)
-		goto fail;
+	if (z->fd < 0)
+		return z->fd;
 	z->buddy_block = buddy_max_block();
-	return 0;
-fail:
-	zocl_close(ctx);
-	return err;
+	return setup_banks(ctx, z, banks, coherent != 0);
 }
 
 static int gem_close(struct zocl *z, uint32_t handle)
@@ -389,38 +370,12 @@ static int gem_close(struct zocl *z, uint32_t handle)
 	return plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_GEM_CLOSE, &g);
 }
 
-/* CmaTotal and CmaFree from /proc/meminfo, in bytes.  Returns 0, or -1 when the kernel does not
- * say (no CMA, or no /proc). */
-static int cma_figures(uint64_t *total, uint64_t *free_b)
-{
-	char path[4096], line[128];
-	unsigned long long kib;
-	int seen = 0;
-	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/meminfo"), "re");
-
-	*total = *free_b = 0;
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f) && seen != 3) {
-		if (sscanf(line, "CmaTotal: %llu kB", &kib) == 1) {
-			*total = (uint64_t)kib << 10;
-			seen |= 1;
-		} else if (sscanf(line, "CmaFree: %llu kB", &kib) == 1) {
-			*free_b = (uint64_t)kib << 10;
-			seen |= 2;
-		}
-	}
-	fclose(f);
-	return seen == 3 ? 0 : -1;
-}
-
 /* CmaFree from /proc/meminfo, in bytes; 0 when unknown. */
 static uint64_t cma_free(void)
 {
-	uint64_t total, free_b;
+	uint64_t v;
 
-	cma_figures(&total, &free_b);
-	return free_b;
+	return plbuf__meminfo("CmaFree", &v) == 0 ? v : 0;
 }
 
 /* The largest block the page allocator hands out: a page << (MAX_ORDER - 1), MAX_ORDER being the
@@ -468,26 +423,29 @@ static uint64_t pcp_bytes(void)
  * least 963c58ee) frees the BO and then clears it on that path, corrupting the kernel heap once
  * per failed request (docs/backends/zocl.md).  zocl's dma_alloc takes CMA first and, when CMA
  * cannot, the page allocator, which gives at most one block of a page << (MAX_ORDER - 1) (4 MiB
- * with 4 KiB pages); so a request larger than that block and than CmaFree with the pages on the
- * per-CPU free lists cannot succeed.  (Pages that movable memory borrows from CMA count as used
+ * with 4 KiB pages); so a request larger than that block and than CmaTotal, or than CmaFree with
+ * every page on the per-CPU free lists, cannot succeed.  (Pages that movable memory borrows from CMA count as used
  * in CmaFree, so this may refuse a request that page migration could have served; the message
  * says what to do.)  Returns 0 to go ahead. */
 static int cma_foreseen_short(struct plbuf_ctx *ctx, int bank, uint64_t size)
 {
-	struct zocl *z = ctx->priv;
+	struct zocl *z = plbuf__priv(ctx);
 	uint64_t total, free_b, block = z->buddy_block, pcp;
 
 	if (block == 0 || size <= block) /* first, as it costs no system call */
 		return 0;
-	if (cma_figures(&total, &free_b) < 0 || size <= free_b)
+	if (plbuf__meminfo("CmaTotal", &total) < 0 || plbuf__meminfo("CmaFree", &free_b) < 0 ||
+	    size <= free_b)
 		return 0;
-	pcp = pcp_bytes(); /* some of these may be CMA's: count them all, to refuse only the sure */
-	if (size <= free_b + pcp)
+	/* Above CmaTotal nothing helps; else some of the pages on per-CPU lists may be CMA's:
+	 * count them all, to refuse only the sure. */
+	pcp = pcp_bytes();
+	if (size <= total && size <= free_b + pcp)
 		return 0;
 	return plbuf__err(ENOMEM, "zocl: CMA cannot give %llu contiguous bytes for bank %s: CmaFree "
 			  "is %llu KiB of CmaTotal %llu KiB in /proc/meminfo (%llu KiB more wait on "
-			  "per-CPU free lists), and the page allocator gives at most %llu KiB at once.  plbuf did not send the CREATE_BO (zocl "
-			  "up to XRT 2.23 corrupts the kernel heap on every CREATE_BO that fails); "
+			  "per-CPU free lists), and the page allocator gives at most %llu KiB at "
+			  "once.  plbuf did not send the CREATE_BO (zocl up to XRT 2.23 corrupts the kernel heap on every CREATE_BO that fails); "
 			  "free buffers, drop page cache that borrows CMA (echo 1 > "
 			  "/proc/sys/vm/drop_caches), or reserve more CMA with cma=SIZE on the kernel "
 			  "command line (PYNQ-Z1/Z2 boot with 128M)", (unsigned long long)size,
@@ -498,7 +456,7 @@ static int cma_foreseen_short(struct plbuf_ctx *ctx, int bank, uint64_t size)
 
 static int create_failed(struct plbuf_ctx *ctx, int bank, uint64_t size, int err)
 {
-	struct zocl *z = ctx->priv;
+	struct zocl *z = plbuf__priv(ctx);
 
 	if (err != ENOMEM)
 		return plbuf__err(err, "zocl: DRM_IOCTL_ZOCL_CREATE_BO of %llu bytes in bank %s on %s "
@@ -508,7 +466,7 @@ static int create_failed(struct plbuf_ctx *ctx, int bank, uint64_t size, int err
 		return plbuf__err(ENOMEM, "zocl: DRM_IOCTL_ZOCL_CREATE_BO: PL-DDR bank %s (%llu "
 				  "bytes) has no free range of %llu bytes; free buffers in it or use "
 				  "another bank", bank_name(ctx, bank),
-				  (unsigned long long)ctx->banks[bank].size, (unsigned long long)size);
+				  (unsigned long long)plbuf__bank(ctx, bank)->size, (unsigned long long)size);
 	return plbuf__err(ENOMEM, "zocl: DRM_IOCTL_ZOCL_CREATE_BO: CMA cannot give %llu contiguous "
 			  "bytes for bank %s (CmaFree is %llu KiB in /proc/meminfo); free buffers, or "
 			  "reserve more CMA with cma=SIZE on the kernel command line (PYNQ-Z1/Z2 "
@@ -516,10 +474,20 @@ static int create_failed(struct plbuf_ctx *ctx, int bank, uint64_t size, int err
 			  (unsigned long long)(cma_free() >> 10));
 }
 
+/* An ioctl on BO handle; -errno with a message naming it when it fails. */
+static int bo_ioctl(const struct zocl *z, unsigned long req, const char *name, uint32_t handle,
+		    void *arg)
+{
+	if (plbuf__sys_ioctl(z->fd, req, arg) < 0)
+		return plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_%s of BO %u on %s failed: %s (dmesg "
+				  "shows zocl's reason)", name, handle, z->node, strerror(errno));
+	return 0;
+}
+
 static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
 			    uint64_t max_dev, int cached, struct plbuf_chunk *out)
 {
-	struct zocl *z = ctx->priv;
+	struct zocl *z = plbuf__priv(ctx);
 	uint64_t page = plbuf__page_size(), want = size;
 	struct zocl_create_bo cr;
 	struct zocl_info_bo info;
@@ -548,12 +516,8 @@ static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 
 	memset(&info, 0, sizeof(info));
 	info.handle = cr.handle;
-	if (plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_INFO_BO, &info) < 0) {
-		err = plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_INFO_BO of BO %u on %s failed: %s "
-				 "(dmesg shows zocl's reason)",
-				 cr.handle, z->node, strerror(errno));
+	if ((err = bo_ioctl(z, ZOCL_IOCTL_INFO_BO, "INFO_BO", cr.handle, &info)) < 0)
 		goto fail_close;
-	}
 	if (info.size < want || info.size > SIZE_MAX) {
 		err = plbuf__err(EPROTO, "zocl: DRM_IOCTL_ZOCL_INFO_BO says BO %u holds %llu bytes, "
 				 "%llu were asked: this zocl does not behave as plbuf expects",
@@ -569,12 +533,8 @@ static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 	}
 	memset(&map, 0, sizeof(map));
 	map.handle = cr.handle;
-	if (plbuf__sys_ioctl(z->fd, ZOCL_IOCTL_MAP_BO, &map) < 0) {
-		err = plbuf__err(errno, "zocl: DRM_IOCTL_ZOCL_MAP_BO of BO %u on %s failed: %s "
-				 "(dmesg shows zocl's reason)",
-				 cr.handle, z->node, strerror(errno));
+	if ((err = bo_ioctl(z, ZOCL_IOCTL_MAP_BO, "MAP_BO", cr.handle, &map)) < 0)
 		goto fail_close;
-	}
 	if ((off_t)map.offset < 0) {
 		err = plbuf__err(EOVERFLOW, "zocl: DRM_IOCTL_ZOCL_MAP_BO gave BO %u the offset 0x%llx, "
 				 "which mmap cannot take", cr.handle, (unsigned long long)map.offset);
@@ -596,7 +556,7 @@ static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 	out->size = info.size;
 	out->bank = bank;
 	out->flags = cached ? PLBUF_CHUNK_CACHED : 0;
-	if (cached && ctx->banks[bank].coherent)
+	if (cached && plbuf__bank(ctx, bank)->coherent)
 		out->flags |= PLBUF_CHUNK_COHERENT;
 	out->priv_u64 = cr.handle;
 	return 0;
@@ -607,7 +567,7 @@ fail_close:
 
 static void zocl_chunk_free(struct plbuf_ctx *ctx, struct plbuf_chunk *c)
 {
-	struct zocl *z = ctx->priv;
+	struct zocl *z = plbuf__priv(ctx);
 
 	/* Unmap first: GEM keeps the BO alive while a mapping exists, so closing first would
 	 * not free it either, but this way the memory is gone when we return. */
@@ -618,7 +578,7 @@ static void zocl_chunk_free(struct plbuf_ctx *ctx, struct plbuf_chunk *c)
 static int sync_bo(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint32_t dir, uint64_t off,
 		   uint64_t len)
 {
-	struct zocl *z = ctx->priv;
+	struct zocl *z = plbuf__priv(ctx);
 	struct zocl_sync_bo s = { .handle = (uint32_t)c->priv_u64, .dir = dir, .offset = off,
 				  .size = len };
 
@@ -631,31 +591,18 @@ static int sync_bo(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint32_t 
 	return 0;
 }
 
-/* Only the range asked, not the whole BO as PYNQ does, widened to whole lines.  Invalidating a
- * line drops every byte of it, so a partial line at either edge is first cleaned (synced to the
- * device), as the Linux DMA API does: the bytes next to the range survive. */
+/* Only the range asked, not the whole BO as PYNQ does: whole lines, a partial edge line cleaned
+ * before an invalidate (the core applies the edge rule: src/sync.c). */
 static int zocl_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t off,
 		     uint64_t len, enum plbuf_sync_dir dir)
 {
-	uint64_t line = ctx->line_size;
-	uint64_t lo = off & ~(line - 1), hi = (off + len + line - 1) & ~(line - 1);
-	int err;
-
-	if (hi > c->size)
-		hi = c->size;
-	if (dir == PLBUF_SYNC_TO_DEVICE)
-		return sync_bo(ctx, c, ZOCL_SYNC_TO_DEVICE, lo, hi - lo);
-	if (off != lo && (err = sync_bo(ctx, c, ZOCL_SYNC_TO_DEVICE, lo, line)) < 0)
-		return err;
-	if (off + len != hi && (off == lo || hi - line != lo) &&
-	    (err = sync_bo(ctx, c, ZOCL_SYNC_TO_DEVICE, hi - line, line)) < 0)
-		return err;
-	return sync_bo(ctx, c, ZOCL_SYNC_FROM_DEVICE, lo, hi - lo);
+	return sync_bo(ctx, c, dir == PLBUF_SYNC_TO_DEVICE ? ZOCL_SYNC_TO_DEVICE
+							  : ZOCL_SYNC_FROM_DEVICE, off, len);
 }
 
 static int zocl_bank_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint64_t *largest)
 {
-	struct zocl *z = ctx->priv;
+	struct zocl *z = plbuf__priv(ctx);
 
 	*largest = 0; /* CMA fragmentation is not visible from user space */
 	*free_b = z->range_alloc[bank] ? 0 : cma_free();
@@ -664,30 +611,33 @@ static int zocl_bank_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, ui
 
 static void zocl_info(struct plbuf_ctx *ctx, FILE *out)
 {
-	struct zocl *z = ctx->priv;
+	struct zocl *z = plbuf__priv(ctx);
 
 	fprintf(out, "  node: %s (zocl %d.%d.%d, %s)\n", z->node, z->ver[0], z->ver[1], z->ver[2],
 		z->date[0] ? z->date : "no date");
 	if (z->ntopo == 0)
 		fprintf(out, "  memory topology: empty (no image loaded): bank0 is CMA\n");
-	for (int i = 0; i < ctx->nbanks; i++)
-		fprintf(out, "  bank %s: topology index %d, %s%s\n", ctx->banks[i].name,
+	for (int i = 0; i < plbuf__nbanks(ctx); i++)
+		fprintf(out, "  bank %s: topology index %d, %s%s\n", plbuf__bank(ctx, i)->name,
 			z->topo_index[i], z->range_alloc[i] ? "PL-DDR (uncached only)" : "CMA",
-			ctx->banks[i].coherent ? ", coherent" : "");
+			plbuf__bank(ctx, i)->coherent ? ", coherent" : "");
 	fprintf(out, "  CMA free: %llu KiB; more with cma=SIZE on the kernel command line\n",
 		(unsigned long long)(cma_free() >> 10));
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_zocl = {
 	.name = "zocl",
 	.summary = "XRT's embedded DRM driver (PYNQ v2.6+): buffer objects on /dev/dri/renderD*",
 	.rank = 30,
+	.priv_size = sizeof(struct zocl),
 	.probe = zocl_probe,
 	.open = zocl_open,
 	.close = zocl_close,
 	.chunk_alloc = zocl_chunk_alloc,
 	.chunk_free = zocl_chunk_free,
 	.sync = zocl_sync,
+	.sync_lines = 1,
 	.bank_stats = zocl_bank_stats,
 	.info = zocl_info,
 };

@@ -6,7 +6,7 @@
 # tests/qemu/lib.sh is the harness it shares with the x86 boots (tests/qemu/run.sh).
 #
 #   tests/qemu/arm64.sh [BOOT...]     BOOT: zocl zocl-unfixed bench hugepage reserved vfio
-#                                     (default: all)
+#                                     udmabuf (default: all)
 #
 # Every boot is "-M MACHINE[boot]" with a device tree: the machine's own (dumped with
 # dumpdtb=, the same -cpu/-smp/-m) or DTB_BASE[boot], decompiled, DTS[boot] appended (dtc merges
@@ -27,7 +27,7 @@ a64=$out/arm64
 mkdir -p "$a64"
 
 # ------------------------------------------------------------------------------ the boots
-BOOTS=(zocl zocl-unfixed bench hugepage reserved vfio)
+BOOTS=(zocl zocl-unfixed bench hugepage reserved vfio udmabuf)
 declare -A MACHINE DTB_BASE DTS
 
 DRM_MODULES="drm drm_kms_helper drm_dma_helper"
@@ -90,6 +90,23 @@ GUEST[vfio]="
 setup() { load $VFIO_MODULES && bind_vfio; }"'
 cases() { /edu_dma --opt "vfio=device=@BDF@" $CASES; }'
 
+# u-dma-buf 5.5.0 from ../shared/vendor: arm64 has CMA, so a 16 MiB buffer probes (x86's kernel
+# stops at 4 MiB); virt's devices are not DMA-coherent, so the sync path is the real one.
+CASES[udmabuf]="udmabuf udmabuf-span udmabuf-wrong-address udmabuf-sync udmabuf-large cache-udmabuf"
+MACHINE[udmabuf]=virt
+QEMU[udmabuf]=$EDU
+GUEST[udmabuf]='
+setup() {
+	insmod /lib/modules/u-dma-buf-5.5.0.ko udmabuf0=0x1000000 udmabuf1=0x100000 &&
+		echo "guest: $(ls /dev | grep udmabuf | tr "\n" " ")," \
+			"udmabuf0 $(cat /sys/class/u-dma-buf/udmabuf0/size) bytes at" \
+			"$(cat /sys/class/u-dma-buf/udmabuf0/phys_addr), dma_coherent" \
+			"$(cat /sys/class/u-dma-buf/udmabuf0/dma_coherent)"
+}
+cases() {
+	/edu_dma --opt "udmabuf-sync=devices=udmabuf0 sync=driver" $CASES
+}'
+
 COMMON=(-cpu cortex-a53 -smp 2 -m 1024)
 
 # ------------------------------------------------------------------------------ steps
@@ -102,41 +119,37 @@ qemu-system-aarch64 --version | head -n 1
 # shellcheck disable=SC2086 # word lists
 qh_kernel linux-image-arm64 arm64 $DRM_MODULES $VFIO_MODULES
 
-# Kernel headers (for zocl and u-dma-buf), and busybox, of the same release.
+# Kernel headers (for zocl and u-dma-buf: tests/qemu/kmod.sh, cached next to the kernel) and
+# busybox, of the same release.
 t=$(date +%s.%N)
-kver=${pkg#linux-image-}
-hdl=$out/kernel/headers-$kver
-qh_download "$hdl" "linux-headers-$kver:arm64" "linux-headers-${kver%-arm64}-common" \
-	"linux-kbuild-$(echo "$kver" | cut -d. -f1-2)" busybox-static:arm64 ||
-	all_results fail "apt-get download of the headers of $kver or busybox-static:arm64 failed"
-hdr=$hdl/x/usr/src/linux-headers-$kver
-if [ ! -f "$hdl/x/ok" ]; then
-	rm -rf "$hdl/x"
-	for d in "$hdl"/linux-headers-*.deb "$hdl"/linux-kbuild-*.deb "$hdl"/busybox-static_*.deb; do
-		dpkg-deb -x "$d" "$hdl/x" || all_results fail "cannot unpack $d"
-	done
-	# The arch headers include the common ones by absolute path: point it at the copy.
-	sed -i "s#^include /usr/src/#include $(cd "$hdl/x" && pwd)/usr/src/#" "$hdr/Makefile"
-	touch "$hdl/x/ok"
-fi
-busybox=$hdl/x/bin/busybox
-echo "headers and busybox of $kver ready ($(elapsed "$t") s)"
+hdr=$(tests/qemu/kmod.sh headers "$kdir" "$pkg" arm64) || all_results fail "cannot get the headers of $pkg"
+bbd=$out/busybox-arm64
+qh_download "$bbd" busybox-static:arm64 || all_results fail "apt-get download busybox-static:arm64 failed"
+[ -x "$bbd/x/bin/busybox" ] || dpkg-deb -x "$bbd"/busybox-static_*.deb "$bbd/x" ||
+	all_results fail "cannot unpack busybox-static:arm64"
+busybox=$bbd/x/bin/busybox
+echo "headers and busybox for $pkg ready ($(elapsed "$t") s)"
 
 t=$(date +%s.%N)
 mods=()
 for v in fixed unfixed; do
-	if ! bash tests/qemu/zocl/build.sh "$(cd "$hdr" && pwd)" "$(pwd)/$a64/zocl" "$v" \
+	if ! bash tests/qemu/zocl/build.sh "$hdr" "$(pwd)/$a64/zocl" "$v" \
 		> "$a64/zocl-$v.log" 2>&1; then
 		sed 's/^/  zocl| /' "$a64/zocl-$v.log" | tail -n 20
 		all_results fail "building zocl ($v) failed (see $a64/zocl-$v.log)"
 	fi
 done
+# shellcheck disable=SC2030,SC2031 # the cross-build's variables are for kmod.sh only
+ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KMOD_MAKE=module tests/qemu/kmod.sh build "$hdr" \
+	"$top/../shared/vendor/u-dma-buf-5.5.0.tar.gz" "$a64/kmod/u-dma-buf-5.5.0" >/dev/null ||
+	all_results fail "building u-dma-buf 5.5.0 for arm64 failed (see $a64/kmod/u-dma-buf-5.5.0/build.log)"
+mods+=("$a64/kmod/u-dma-buf-5.5.0/u-dma-buf.ko:lib/modules/u-dma-buf-5.5.0.ko")
 mods+=("$a64/zocl/zocl-${PLBUF_QEMU_ZOCL:-fixed}.ko:lib/modules/zocl.ko")
 mods+=("$a64/zocl/zocl-unfixed.ko:lib/modules/zocl-unfixed.ko")
-echo "zocl built ($(elapsed "$t") s)"
+echo "zocl (fixed, unfixed) and u-dma-buf 5.5.0 built ($(elapsed "$t") s)"
 
 qh_guest_program aarch64-linux-gnu-gcc "$a64/edu_dma" tests/qemu/edu_dma.c tests/qemu/cases.c \
-	tests/qemu/edu.c tests/qemu/cases_arm64.c tests/qemu/zocl_bench.c
+	tests/qemu/edu.c tests/qemu/cases_udmabuf.c tests/qemu/cases_arm64.c tests/qemu/zocl_bench.c
 
 # The device trees: the machine's own, edited.
 t=$(date +%s.%N)
