@@ -17,7 +17,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
+#include <asm/ptrace.h>
+#include <elf.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,9 +126,21 @@ static double time_pairs(int raw, uint64_t size, double budget)
 	return t * 1e9 / (double)n;
 }
 
+/* The number of the system call a tracee stopped at (x8 on aarch64), or -1. */
+static long syscall_nr(pid_t pid)
+{
+	struct user_pt_regs regs;
+	struct iovec iov = { &regs, sizeof regs };
+
+	if (ptrace(PTRACE_GETREGSET, pid, (void *)(long)NT_PRSTATUS, &iov) < 0)
+		return -1;
+	return (long)regs.regs[8];
+}
+
 /* System calls per pair: a child sets up and warms its path, stops, runs reps pairs and exits;
- * the parent counts its system call entries in between with PTRACE_SYSCALL (less the exit). */
-static double count_syscalls(int raw, uint64_t size, int reps)
+ * the parent counts its system call entries in between with PTRACE_SYSCALL (less the exit), and
+ * how many of them were ioctls (*ioctls, per pair). */
+static double count_syscalls(int raw, uint64_t size, int reps, double *ioctls)
 {
 	pid_t pid = fork();
 
@@ -144,7 +159,7 @@ static double count_syscalls(int raw, uint64_t size, int reps)
 		_exit(0); /* exit_group: one more entry, subtracted below */
 	}
 	int st;
-	long entries = 0, in = 0;
+	long entries = 0, in = 0, nioctl = 0;
 	if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st)) {
 		waitpid(pid, &st, 0);
 		return -1;
@@ -158,7 +173,10 @@ static double count_syscalls(int raw, uint64_t size, int reps)
 		if (waitpid(pid, &st, 0) < 0 || WIFEXITED(st) || WIFSIGNALED(st))
 			break;
 		if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
-			entries += !in;
+			if (!in) {
+				entries++;
+				nioctl += syscall_nr(pid) == 29; /* __NR_ioctl, asm-generic */
+			}
 			in = !in;
 		} else {
 			sig = WSTOPSIG(st);
@@ -166,6 +184,7 @@ static double count_syscalls(int raw, uint64_t size, int reps)
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return -1;
+	*ioctls = (double)nioctl / reps;
 	return (double)(entries - 1) / reps;
 }
 
@@ -184,13 +203,15 @@ int zocl_bench(void)
 		double t0 = now_s();
 		double tp = time_pairs(0, s, budget), tr = time_pairs(1, s, budget);
 		int reps = s >= (1u << 20) ? 4 : 20;
-		double cp = count_syscalls(0, s, reps), cr = count_syscalls(1, s, reps);
+		double ip, ir;
+		double cp = count_syscalls(0, s, reps, &ip), cr = count_syscalls(1, s, reps, &ir);
 		if (tp < 0 || tr < 0 || cp < 0 || cr < 0)
 			return fail("size %llu: a path failed (%s)", (unsigned long long)s, plbuf_errmsg());
 		printf("  %-8llu %14.0f %14.0f %8.1f %16.2f %16.2f   (%.1f s)\n", (unsigned long long)s,
 		       tp, tr, tr / tp, cp, cr, now_s() - t0);
 		printf("BENCH zocl size=%llu plbuf_ns=%.0f raw_ns=%.0f ratio=%.1f plbuf_syscalls=%.2f "
-		       "raw_syscalls=%.2f\n", (unsigned long long)s, tp, tr, tr / tp, cp, cr);
+		       "raw_syscalls=%.2f plbuf_ioctls=%.2f raw_ioctls=%.2f\n", (unsigned long long)s,
+		       tp, tr, tr / tp, cp, cr, ip, ir);
 	}
 	return 0;
 }
