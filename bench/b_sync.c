@@ -1,10 +1,16 @@
 /*
- * b_sync - flush and invalidate of a whole cached buffer in the sim backend's non-coherent mode
- * (each moves every line between the CPU's view and device memory, as a cache clean or invalidate
- * moves lines to DRAM), beside memcpy of the same size; and flush on coherent memory (a fence,
- * no system call) in the sim and hugepage backends.
+ * b_sync - flush and invalidate of a whole cached buffer in the sim backend's non-coherent mode,
+ * with the DMA-API checker off and on, beside memcpy of the same size (the sim's cache model moves
+ * lines between the CPU's view and device memory, as a cache clean or invalidate moves lines to
+ * DRAM); and flush on coherent memory (a fence, no system call) in the sim and hugepage backends.
  *
  *   b_sync [--smoke]
+ *
+ * Non-coherent ops, 4 KiB to 16 MiB: "flush (clean)" finds every line clean (it compares each line
+ * with what it held when last cleaned, and writes nothing back); "flush (dirty)" finds every line
+ * dirty (the CPU wrote one byte of each line, untimed, before each sample) and writes them all
+ * back; "invalidate" refills every line from device memory.  Contenders "plbuf-sim" (checker off)
+ * and "plbuf-sim-checked" (check=1).
  *
  * Rows: unit GB/s for the throughputs (size / time: p50 from the median time, p99 from the 99th
  * percentile time), unit ns for the coherent flush.
@@ -21,72 +27,94 @@ static void gbps_row(const char *contender, const char *op, uint64_t size, struc
 		  (double)size / p99, (double)size / p50, "GB/s");
 }
 
+static void dirty_lines(char *p, uint64_t size)
+{
+	for (uint64_t i = 0; i < size; i += 64)
+		p[i]++;
+}
+
+/* op 0 flush (clean), 1 flush (dirty), 2 invalidate, 3 memcpy */
+static void measure(int op, plbuf_buf *b, char *src, char *dst, uint64_t size, const char *who)
+{
+	static const char *const name[] = {"flush (clean)", "flush (dirty)", "invalidate", "memcpy"};
+	unsigned budget = size >= (4u << 20) ? 1500 : 300, batch = 1;
+	struct bench_run r;
+	uint64_t a;
+
+#define SYNC_OP()                                                                          \
+	do {                                                                               \
+		if (op == 0 || op == 1)                                                    \
+			plbuf_flush(b);                                                    \
+		else if (op == 2)                                                          \
+			plbuf_invalidate(b);                                               \
+		else                                                                       \
+			memcpy(dst, src, size);                                            \
+		bench_use(dst);                                                            \
+	} while (0)
+	if (op != 1) {
+		a = bench_ticks();
+		for (int w = 0; w < 4; w++)
+			SYNC_OP();
+		batch = bench_batch(bench_to_ns(bench_ticks() - a) / 4);
+	}
+	bench_run_start(&r, 10, 5000, budget);
+	while (bench_more(&r)) {
+		if (op == 1)
+			dirty_lines(plbuf_data(b), size);
+		a = bench_ticks();
+		for (unsigned j = 0; j < batch; j++)
+			SYNC_OP();
+		bench_record(&r, bench_ticks() - a, batch);
+	}
+	gbps_row(who, name[op], size, &r);
+}
+
 static void noncoherent(void)
 {
-	plbuf_ctx *ctx = plbuf_open("sim", "coherent=0 banks=DDR0@0x40000000:256M");
-	uint64_t sizes[32];
-	int n;
+	plbuf_ctx *ctx[2] = {plbuf_open("sim", "coherent=0 check=0 banks=DDR0@0x40000000:64M"),
+			     plbuf_open("sim", "coherent=0 check=1 banks=DDR0@0x40000000:64M")};
+	const char *who[2] = {"plbuf-sim", "plbuf-sim-checked"};
 
-	if (!ctx) {
+	if (!ctx[0] || !ctx[1]) {
 		printf("# plbuf-sim: skipped: %s\n", plbuf_errmsg());
+		plbuf_close(ctx[0]);
+		plbuf_close(ctx[1]);
 		return;
 	}
-	/* 4 KiB to 64 MiB: a sync is page-sized at the least in practice. */
-	n = 0;
-	for (uint64_t sz = 4096; sz <= (bench_smoke ? 4096u : 64u << 20); sz *= 4)
-		sizes[n++] = sz;
-	for (int i = 0; i < n; i++) {
-		uint64_t size = sizes[i];
+	/* 4 KiB to 16 MiB: a sync is page-sized at the least in practice. */
+	for (uint64_t size = 4096; size <= (bench_smoke ? 4096u : 16u << 20); size *= 4) {
 		int64_t shape[1] = {(int64_t)size};
-		plbuf_buf *b = plbuf_allocate(ctx, 1, shape, "u1", NULL);
-		/* Page-aligned, as the sim's two views of the buffer are: memcpy's speed depends on it. */
+		plbuf_buf *b[2] = {plbuf_allocate(ctx[0], 1, shape, "u1", NULL),
+				   plbuf_allocate(ctx[1], 1, shape, "u1", NULL)};
+		/* Page-aligned, as the sim's views of the buffer are: memcpy's speed depends on it. */
 		char *src = aligned_alloc(4096, size), *dst = aligned_alloc(4096, size);
 
-		if (!b || !src || !dst) {
+		if (!b[0] || !b[1] || !src || !dst) {
 			printf("# plbuf-sim: %llu bytes: %s\n", (unsigned long long)size, plbuf_errmsg());
 			free(src);
 			free(dst);
-			plbuf_free(b);
+			plbuf_free(b[0]);
+			plbuf_free(b[1]);
 			break;
 		}
 		memset(src, 1, size);
 		memset(dst, 2, size);
-		memset(plbuf_data(b), 3, size);
-		unsigned budget = size >= (16u << 20) ? 1500 : 300;
-
-		for (int k = 0; k < 3; k++) {
-			struct bench_run r;
-			unsigned batch;
-			uint64_t a = bench_ticks();
-
-#define SYNC_OP()                                   \
-	do {                                        \
-		if (k == 0)                         \
-			plbuf_flush(b);             \
-		else if (k == 1)                    \
-			plbuf_invalidate(b);        \
-		else                                \
-			memcpy(dst, src, size);     \
-		bench_use(dst);                     \
-	} while (0)
-			for (int w = 0; w < 4; w++)
-				SYNC_OP();
-			batch = bench_batch(bench_to_ns(bench_ticks() - a) / 4);
-			bench_run_start(&r, 10, 5000, budget);
-			while (bench_more(&r)) {
-				a = bench_ticks();
-				for (unsigned j = 0; j < batch; j++)
-					SYNC_OP();
-				bench_record(&r, bench_ticks() - a, batch);
-			}
-			gbps_row(k == 2 ? "memcpy" : "plbuf-sim-noncoherent",
-				 k == 0 ? "flush" : k == 1 ? "invalidate" : "memcpy", size, &r);
+		for (int k = 0; k < 2; k++) {
+			memset(plbuf_data(b[k]), 3, size);
+			plbuf_flush(b[k]);
 		}
-		plbuf_free(b);
+		/* Interleaved: a disturbance of the (shared) machine hits every contender alike. */
+		measure(3, NULL, src, dst, size, "memcpy");
+		for (int op = 0; op < 3; op++)
+			for (int k = 0; k < 2; k++)
+				measure(op, b[k], src, dst, size, who[k]);
+		plbuf_free(b[0]);
+		plbuf_free(b[1]);
 		free(src);
 		free(dst);
 	}
-	plbuf_close(ctx);
+	plbuf_close(ctx[0]);
+	plbuf_close(ctx[1]);
 }
 
 static void coherent(const char *backend, const char *opts, const char *contender)

@@ -232,7 +232,8 @@ int plbuf_invalidate(plbuf_buf *buf);
 int plbuf_sync_to_device(plbuf_buf *buf);   /* = plbuf_flush */
 int plbuf_sync_from_device(plbuf_buf *buf); /* = plbuf_invalidate */
 /* Ranges are in bytes from the buffer's first element (plbuf_data()); they must lie inside the
- * buffer's span (-EINVAL otherwise). */
+ * buffer's span (-EINVAL otherwise, on every kind of memory: coherent and cacheable=no too, so
+ * that code wrong this way fails on a PC as it would on a board).  A freed buffer: -EBADF. */
 int plbuf_flush_range(plbuf_buf *buf, int64_t offset, uint64_t size);
 int plbuf_invalidate_range(plbuf_buf *buf, int64_t offset, uint64_t size);
 
@@ -267,6 +268,51 @@ void plbuf_sim_detach(plbuf_sim_dev *dev);
 void *plbuf_sim_translate(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
 int plbuf_sim_read(plbuf_sim_dev *dev, uint64_t addr, void *dst, uint64_t len);
 int plbuf_sim_write(plbuf_sim_dev *dev, uint64_t addr, const void *src, uint64_t len);
+/* The longest name a sim context's memory file may have (name= on the CPU side, the name given to
+ * plbuf_sim_attach): a longer one fails with ENAMETOOLONG on both sides, never cut. */
+#define PLBUF_SIM_NAME_MAX 63
+
+/* ---- the sim's DMA-API checker (docs/backends/sim.md)
+ * The user-space counterpart of Linux's CONFIG_DMA_API_DEBUG.  On when the sim context is opened
+ * with check=1 (or check=fatal: abort() after the report, for CI), or, without that option, when
+ * the environment variable PLBUF_SIM_CHECK is 1 or fatal (plbuf's own tests run with
+ * PLBUF_SIM_CHECK=1).  It watches the CPU side (flush, invalidate, free) and the device side's
+ * plbuf_sim_read / plbuf_sim_write, in whichever process they run; a device model that uses the
+ * raw pointer of plbuf_sim_translate declares its accesses with plbuf_sim_declare_read / _write,
+ * or the checker cannot see them. */
+enum plbuf_sim_problem {
+	PLBUF_SIM_MISSING_FLUSH = 0,      /* the device read lines the CPU dirtied and did not flush */
+	PLBUF_SIM_MISSING_INVALIDATE = 1, /* a buffer was freed with lines the device wrote after the
+	                                     CPU's last invalidate: the CPU never saw them */
+	PLBUF_SIM_CPU_WRITE_WHILE_DEVICE_OWNS = 2, /* the CPU wrote lines after the flush that gave
+	                                     them to the device (an invalidate drops them), or lines
+	                                     the device also wrote (one of the two writes is lost) */
+	PLBUF_SIM_BAD_SYNC = 3,           /* a flush/invalidate of a freed buffer or outside it */
+	PLBUF_SIM_NPROBLEMS = 4
+};
+struct plbuf_sim_report {
+	enum plbuf_sim_problem problem;
+	const char *bank;     /* the bank's name */
+	uint64_t buf_addr;    /* the buffer (device address of its first byte and its length); */
+	uint64_t buf_len;     /* buf_len 0 when unknown: the device side knows addresses only */
+	uint64_t addr, len;   /* the device addresses concerned */
+	const char *missing;  /* the call that was missing or wrong: "plbuf_flush", ... */
+	const char *message;  /* all of it in one line, as printed by default */
+};
+/* Where reports go, for every sim context and device of the process: fn(report, arg) for each
+ * problem found, in the thread that found it.  NULL restores the default: one line on stderr per
+ * distinct problem (the same kind at the same addresses is printed once). */
+typedef void (*plbuf_sim_check_fn)(const struct plbuf_sim_report *report, void *arg);
+void plbuf_sim_set_check_callback(plbuf_sim_check_fn fn, void *arg);
+/* Problems found so far in this context's memory, by any process (counts[i] for
+ * enum plbuf_sim_problem i, up to n of them).  Returns PLBUF_SIM_NPROBLEMS, or -EINVAL when ctx is
+ * not a sim context. */
+int plbuf_sim_check_counts(const plbuf_ctx *ctx, uint64_t *counts, int n);
+int plbuf_sim_dev_check_counts(plbuf_sim_dev *dev, uint64_t *counts, int n);
+/* For device models that use plbuf_sim_translate: the checker sees [addr, addr+len) as read /
+ * written by the device, as plbuf_sim_read / _write would have.  Returns 0 or -ERANGE. */
+int plbuf_sim_declare_read(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
+int plbuf_sim_declare_write(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
 
 /* ---------------------------------------------------------------- the vfio backend's device
  * A VFIO group can be opened only once, and a vfio context holds it: the device's own VFIO fd
@@ -274,6 +320,125 @@ int plbuf_sim_write(plbuf_sim_dev *dev, uint64_t addr, const void *src, uint64_t
  * the context: do not close it.  Returns -1 (errno EINVAL) when ctx is not a vfio context opened
  * with device=. */
 int plbuf_vfio_device_fd(const plbuf_ctx *ctx);
+
+/* ---------------------------------------------------------------- registers and interrupts
+ * The other half of talking to IP: its register window (PYNQ's MMIO) and its interrupt.  The same
+ * driver code runs on a board (UIO, /dev/mem, VFIO) and against a device model of the sim backend
+ * (a C model in the same process, or a model or RTL simulator in another: docs/cosim.md).
+ *
+ * Ordering.  Every register write is preceded by a barrier that orders all of the CPU's earlier
+ * memory accesses and cache maintenance before it, so a write that starts the IP cannot overtake
+ * plbuf_flush() or stores to an uncached buffer; every register read is followed by a barrier that
+ * orders it before all later accesses, so data read (or invalidated) after a "done" status is not
+ * read early.  aarch64: DMB OSHST + STR, LDR + DMB OSH; arm: DSB ST + STR, LDR + DMB; x86_64:
+ * SFENCE + MOV, MOV + compiler barrier; elsewhere a full fence (src/arch/io.h says why).
+ * Each access is one load or store of the width asked: offsets must be aligned to it (-EINVAL)
+ * and inside the window (-ERANGE).  A window may be used from several threads at once. */
+typedef struct plbuf_mmio plbuf_mmio; /* a register window */
+typedef struct plbuf_irq plbuf_irq;   /* an interrupt line */
+
+/* Map index `map` of a UIO device: dev is "uio0", "/dev/uio0", "0", or the device's name (its
+ * /sys/class/uio/uioN/name, e.g. "my_ip" from the device tree).  The window is the map's size,
+ * starting at its offset attribute.  Fails with ENOENT (no such device or map), EACCES, EINVAL. */
+plbuf_mmio *plbuf_mmio_open_uio(const char *dev, int map);
+/* length bytes of physical address space at phys, through /dev/mem (O_SYNC: uncached).  Root,
+ * and a kernel whose STRICT_DEVMEM lets the range through (MMIO of the PL is; RAM is not). */
+plbuf_mmio *plbuf_mmio_open_phys(uint64_t phys, uint64_t length);
+/* BAR bar (0-5) of the device of a vfio context opened with device= (plbuf_vfio_device_fd()):
+ * mapped when VFIO allows it, else read and written through the device fd (pread/pwrite). */
+plbuf_mmio *plbuf_mmio_open_vfio(plbuf_ctx *ctx, int bar);
+/* A register window that a device model serves for sim context ctx (plbuf_sim_model_*() below):
+ * in this process (its callbacks run in the caller's thread) or in another (each access is a
+ * request the model answers).  ENOENT while no model serves a window of that name (after waiting
+ * up to PLBUF_SIM_MODEL_WAIT seconds for one, 0 by default: an RTL simulator takes a while). */
+plbuf_mmio *plbuf_mmio_open_sim(plbuf_ctx *ctx, const char *window);
+/* Unmaps and releases the window.  NULL is ignored. */
+void plbuf_mmio_close(plbuf_mmio *m);
+uint64_t plbuf_mmio_length(const plbuf_mmio *m);
+/* Physical (bus) address of offset 0, or PLBUF_NO_ADDRESS when unknown (VFIO, sim). */
+uint64_t plbuf_mmio_address(const plbuf_mmio *m);
+
+/* Register accesses.  Return 0, or -EINVAL (misaligned, bad handle), -ERANGE (outside the
+ * window), -EIO (a sim model answered with a bus error, or its process died), -ETIMEDOUT (a sim
+ * model did not answer in PLBUF_SIM_REG_TIMEOUT seconds, 30 by default). */
+int plbuf_mmio_read8(plbuf_mmio *m, uint64_t off, uint8_t *val);
+int plbuf_mmio_read16(plbuf_mmio *m, uint64_t off, uint16_t *val);
+int plbuf_mmio_read32(plbuf_mmio *m, uint64_t off, uint32_t *val);
+int plbuf_mmio_read64(plbuf_mmio *m, uint64_t off, uint64_t *val);
+int plbuf_mmio_write8(plbuf_mmio *m, uint64_t off, uint8_t val);
+int plbuf_mmio_write16(plbuf_mmio *m, uint64_t off, uint16_t val);
+int plbuf_mmio_write32(plbuf_mmio *m, uint64_t off, uint32_t val);
+int plbuf_mmio_write64(plbuf_mmio *m, uint64_t off, uint64_t val);
+/* The same with the width in bytes (1, 2, 4, 8) as an argument, for bindings. */
+int plbuf_mmio_read(plbuf_mmio *m, uint64_t off, int width, uint64_t *val);
+int plbuf_mmio_write(plbuf_mmio *m, uint64_t off, int width, uint64_t val);
+
+/* Interrupts.  An open line is enabled (armed) at once and re-armed after each successful wait,
+ * before it returns, so an interrupt that follows the next start of the IP is never lost. */
+/* The interrupt of a UIO device (dev as for plbuf_mmio_open_uio()): UIO's protocol, a 4-byte
+ * write of 1 to enable (skipped when the driver has no irqcontrol), a 4-byte read of the count. */
+plbuf_irq *plbuf_irq_open_uio(const char *dev);
+/* Interrupt `vector` of irq index `index` of a vfio context's device: index 0 INTx (vector 0),
+ * 1 MSI, 2 MSI-X (VFIO_PCI_*_IRQ_INDEX), signalled through an eventfd (VFIO_DEVICE_SET_IRQS);
+ * INTx, which VFIO masks on delivery, is unmasked after each wait. */
+plbuf_irq *plbuf_irq_open_vfio(plbuf_ctx *ctx, int index, int vector);
+/* Interrupt line `line` (0-31) that a device model of sim context ctx raises
+ * (plbuf_sim_model_irq()); ENOENT (after PLBUF_SIM_MODEL_WAIT) while no model has opened ctx. */
+plbuf_irq *plbuf_irq_open_sim(plbuf_ctx *ctx, int line);
+/* Waits until the interrupt fires, at most timeout_ms milliseconds (-1: forever).  Returns the
+ * number of interrupts since the previous wait (>= 1), -ETIMEDOUT, or -errno. */
+int plbuf_irq_wait(plbuf_irq *irq, int timeout_ms);
+/* A descriptor that polls readable (POLLIN) while an interrupt is pending, for poll/epoll; then
+ * call plbuf_irq_wait(irq, 0).  Owned by irq: do not read or close it. */
+int plbuf_irq_fd(const plbuf_irq *irq);
+void plbuf_irq_close(plbuf_irq *irq);
+
+/* Device models on sim.  A model opens the register side of a sim context by its name
+ * (plbuf_sim_name()): a second shared-memory file, /dev/shm/<name>.regs, holds its windows (a
+ * mailbox each: the driver's request, a doorbell, the model's answer) and its interrupt counters;
+ * /dev/shm/<name>.irqN are FIFOs that make interrupts pollable.  The device side reaches memory
+ * only by device address, with plbuf_sim_read() / plbuf_sim_write() (plbuf_sim_attach()). */
+typedef struct plbuf_sim_model plbuf_sim_model;
+
+/* One driver access to a served window. */
+struct plbuf_sim_access {
+	int window;      /* index, as returned by plbuf_sim_model_window() */
+	int write;       /* 1 write, 0 read */
+	int width;       /* bytes: 1, 2, 4, 8 */
+	uint64_t offset; /* aligned to width, inside the window */
+	uint64_t value;  /* a write's value */
+	uint32_t seq;    /* the request's number, for plbuf_sim_model_reply() */
+};
+/* A model's answers: return 0 (and for a read, set *value), or a negative errno for a bus error
+ * (the driver's access fails with -EIO). */
+struct plbuf_sim_window_ops {
+	int (*read)(void *arg, uint64_t offset, int width, uint64_t *value);
+	int (*write)(void *arg, uint64_t offset, int width, uint64_t value);
+};
+
+/* Opens (creating it when first) the register side of sim context `name`.  The process that
+ * created it removes its files at plbuf_sim_model_close(). */
+plbuf_sim_model *plbuf_sim_model_open(const char *name);
+void plbuf_sim_model_close(plbuf_sim_model *m);
+/* Declares a window of length bytes.  With ops, the model answers by callbacks: a driver in this
+ * process calls them directly, one in another process has them called by
+ * plbuf_sim_model_serve().  Without ops (NULL), the model takes each access with
+ * plbuf_sim_model_next() and answers it with plbuf_sim_model_reply(), when it likes (an RTL
+ * simulator after the bus transaction's cycles).  Returns the window's index or -errno (EEXIST
+ * for a name already served, ENOSPC past 16 windows). */
+int plbuf_sim_model_window(plbuf_sim_model *m, const char *window, uint64_t length,
+                           const struct plbuf_sim_window_ops *ops, void *arg);
+/* The next driver access to a window without ops, waiting at most timeout_ms (0: do not wait,
+ * -1: forever).  Returns 1 and fills *a, 0 when none came, or -errno. */
+int plbuf_sim_model_next(plbuf_sim_model *m, struct plbuf_sim_access *a, int timeout_ms);
+/* Completes access a: value for a read, status 0 or a negative errno (a bus error). */
+int plbuf_sim_model_reply(plbuf_sim_model *m, const struct plbuf_sim_access *a, uint64_t value,
+                          int status);
+/* Answers, by their callbacks, the accesses that drivers in other processes made to windows with
+ * ops, waiting at most timeout_ms for the first.  Returns how many it answered, or -errno. */
+int plbuf_sim_model_serve(plbuf_sim_model *m, int timeout_ms);
+/* Raises interrupt line `line` (0-31): a driver's plbuf_irq_wait() on it returns. */
+int plbuf_sim_model_irq(plbuf_sim_model *m, int line);
 
 /* ---------------------------------------------------------------- version */
 const char *plbuf_version(void);

@@ -14,7 +14,7 @@
  *    adds one chunk per bank with plbuf__bank_add_chunk(); the core sub-allocates inside it and
  *    never calls chunk_alloc for that bank.
  *  - dynamic: memory is obtained on demand (hugepage, vfio, xlnk, zocl, xrt).  The core calls
- *    chunk_alloc() for a pool chunk (ctx->chunk_size, carved into small buffers) or for one large
+ *    chunk_alloc() for a pool chunk (plbuf__chunk_size(), carved into small buffers) or for one large
  *    buffer, and chunk_free() when it is empty again.
  */
 #ifndef PLBUF_BACKEND_H
@@ -46,7 +46,7 @@ struct plbuf_chunk {
 	uint64_t phys;       /* CPU physical address of byte 0, or PLBUF_NO_ADDRESS */
 	uint64_t size;       /* bytes */
 	unsigned flags;      /* PLBUF_CHUNK_* */
-	int bank;            /* index into ctx->banks */
+	int bank;            /* its bank: the index plbuf__bank_add() returned */
 	void *priv;          /* the backend's own (fd, BO handle, id, mapping length, ...) */
 	uint64_t priv_u64;
 };
@@ -56,6 +56,27 @@ enum plbuf_sync_dir {
 	PLBUF_SYNC_FROM_DEVICE = 2, /* invalidate: drop the CPU's lines (edges cleaned first) */
 };
 
+/* An event for a backend's watch(): a buffer's memory, or a sync of it. */
+enum plbuf_watch_ev {
+	PLBUF_WATCH_ALLOC,      /* its memory is about to be used (may fail: ENOMEM) */
+	PLBUF_WATCH_FREE,       /* its memory is given back */
+	PLBUF_WATCH_FLUSH,      /* before a flush of [off, off + len): the exact bytes */
+	PLBUF_WATCH_INVALIDATE, /* before an invalidate of [off, off + len) */
+	PLBUF_WATCH_BAD_SYNC,   /* a sync the core refused (msg says why): a freed buffer, a range
+	                           outside it */
+};
+struct plbuf_watch {
+	enum plbuf_watch_ev ev;
+	const struct plbuf_chunk *c; /* the buffer's chunk */
+	uint64_t off, len;           /* bytes of c concerned */
+	uint64_t buf_dev, buf_len;   /* the buffer (or view): its span's device address and bytes */
+	int cached, coherent;        /* how the buffer maps its memory */
+	const char *op;              /* "plbuf_flush", "plbuf_invalidate_range", ... */
+	const char *msg;             /* BAD_SYNC: the core's error message */
+};
+
+/* Rows look alike, and so do the few lines of open() and close() around the private state: that
+ * is the point of a table (`duplicates` lists them as pairs; they are deliberate). */
 struct plbuf_backend {
 	const char *name;
 	const char *summary;
@@ -84,13 +105,18 @@ struct plbuf_backend {
 	int (*chunk_alloc)(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
 			   uint64_t max_dev, int cached, struct plbuf_chunk *out);
 	void (*chunk_free)(struct plbuf_ctx *ctx, struct plbuf_chunk *c);
-	/* Cache maintenance that only the kernel (or the backend's model of memory) can do, for the
-	 * exact byte range [off, off + len) of chunk c.  The backend widens it to whole lines itself and
-	 * must clean+invalidate (never just invalidate) a partial line at either edge, as the Linux DMA
-	 * API does.  NULL when the core's by-address maintenance (src/arch/) is right for this
-	 * backend's cached memory. */
+	/* Cache maintenance that only the kernel (or the backend's model of memory) can do, for
+	 * [off, off + len) of chunk c.  With sync_lines set, the core applies the DMA-API edge rule
+	 * (src/sync.c) and hands whole lines: TO_DEVICE cleans them, FROM_DEVICE only invalidates
+	 * them, any partial edge line having been cleaned just before.  Without it, the exact bytes,
+	 * and the backend (or its kernel) must not lose the bytes next to them.  NULL when the core's
+	 * by-address maintenance (src/arch/) is right for this backend's cached memory. */
 	int (*sync)(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t off, uint64_t len,
 		    enum plbuf_sync_dir dir);
+	int sync_lines;
+	/* What a backend that models memory (the sim's checker) is told besides the syncs; NULL for
+	 * the others.  Returns 0, or -errno for PLBUF_WATCH_ALLOC, which then fails. */
+	int (*watch)(struct plbuf_ctx *ctx, const struct plbuf_watch *w);
 	/* Dynamic banks: bytes the backend could still hand out for bank, and the largest single
 	 * chunk (e.g. the longest run of physically consecutive hugepages).  May be NULL. */
 	int (*bank_stats)(struct plbuf_ctx *ctx, int bank, uint64_t *free, uint64_t *largest);

@@ -143,36 +143,23 @@ static struct plbuf_dtype_entry *dtype_intern(struct plbuf_ctx *ctx, const char 
 	return e;
 }
 
-/* Inline: dtype strings are a few bytes, shorter than a call to strcmp. */
-static inline int streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
 /* The thread's last few dtype strings first (no lock: interned entries live as long as ctx), then
  * the context's table. */
 static const struct plbuf_dtype_info *dtype_get(struct plbuf_ctx *ctx, struct plbuf_tcache *tc,
 						const char *str)
 {
+	const struct plbuf_dtype_info *dt = tc ? plbuf__tc_dtype_find(tc, str) : NULL;
 	struct plbuf_dtype_entry *e;
 
-	if (tc)
-		for (int i = 0; i < PLBUF_TC_DTYPES && tc->dt_key[i]; i++)
-			if (streq(tc->dt_key[i], str))
-				return tc->dt_info[i];
+	if (dt)
+		return dt;
 	pthread_mutex_lock(&ctx->lock);
 	e = dtype_intern(ctx, str);
 	pthread_mutex_unlock(&ctx->lock);
 	if (!e)
 		return NULL;
-	if (tc) {
-		unsigned i = tc->dt_next++ % PLBUF_TC_DTYPES;
-
-		tc->dt_key[i] = e->key;
-		tc->dt_info[i] = &e->info;
-	}
+	if (tc)
+		plbuf__tc_dtype_keep(tc, e->key, &e->info);
 	return &e->info;
 }
 
@@ -424,9 +411,12 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 	for (int i = 0; i < dt->subndim; i++)
 		b->shape[ndim + i] = dt->subshape[i];
 	plbuf__layout(b, dt->subndim ? dt->base_itemsize : dt->itemsize, order);
-	if (opts->zero)
+	/* A backend that models memory backs it now (the sim: ENOMEM, not SIGBUS, on a full /dev/shm) */
+	err = ctx->be->watch ? plbuf__watch_mem(b, PLBUF_WATCH_ALLOC) : 0;
+	if (!err && opts->zero)
 		plbuf__zero(b->data, b->mem.size, b->mem.device_mem);
-	err = clean_new(ctx, &b->mem);
+	if (!err)
+		err = clean_new(ctx, &b->mem);
 	if (err < 0) {
 		char msg[512];
 
@@ -491,8 +481,11 @@ PLBUF_EXPORT int plbuf_free(plbuf_buf *b)
 	}
 	/* The last reference needs no atomic decrement: nobody else can hold one to race with. */
 	if (atomic_load_explicit(&base->refs, memory_order_acquire) == 1 ||
-	    atomic_fetch_sub_explicit(&base->refs, 1, memory_order_acq_rel) == 1)
+	    atomic_fetch_sub_explicit(&base->refs, 1, memory_order_acq_rel) == 1) {
+		if (base->ctx->be->watch)
+			plbuf__watch_mem(base, PLBUF_WATCH_FREE);
 		release_base(base);
+	}
 	return 0;
 }
 

@@ -118,6 +118,8 @@ void plbuf__zero(void *p, uint64_t n, int device_mem);
 int plbuf__sync(struct plbuf_buf *b, int64_t off, uint64_t len, enum plbuf_sync_dir dir);
 int plbuf__sync_mem(struct plbuf_ctx *ctx, const struct plbuf_mem *m, uint64_t off, uint64_t len,
 		    enum plbuf_sync_dir dir);
+/* Tells the backend's watch() (when it has one) that a base's memory is allocated or freed (sync.c). */
+int plbuf__watch_mem(const struct plbuf_buf *b, enum plbuf_watch_ev ev);
 
 /* The registry of backends (registry.c). */
 extern const struct plbuf_backend *const plbuf__backends[];

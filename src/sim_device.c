@@ -1,7 +1,13 @@
 /*
  * sim_device.c - the device side of the sim backend: what a device model (a DMA engine in a thread,
  * another process, an RTL simulator's DPI code) uses to reach simulated DRAM by device address.
- * It sees the memory file only, never the CPU's cached view: data the CPU did not flush is not here.
+ * It sees device memory only, never the CPU's cached view: data the CPU did not flush is not here.
+ * plbuf_sim_read / _write are what the DMA-API checker watches (src/sim_check.c); a model that
+ * keeps the raw pointer of plbuf_sim_translate declares its accesses instead.
+ *
+ * The memory file belongs to another process and may be anything: its header is checked with
+ * arithmetic that cannot overflow and then copied, and only the copy is used (the live header could
+ * change under us).  Only the checker's mode and counts are read live, by design.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,19 +25,73 @@
 struct plbuf_sim_dev {
 	void *file;
 	uint64_t size;
-	const struct plbuf_sim_hdr *hdr;
+	struct plbuf_sim_hdr *live;  /* the shared header: check mode and counts only */
+	struct plbuf_sim_hdr hdr;    /* the private, validated copy */
+	char names[PLBUF_SIM_MAX_BANKS][32];
+	struct plbuf_sim_bankv bank[PLBUF_SIM_MAX_BANKS];
 };
+
+/* [off, off + len) lies inside a file of size bytes. */
+static int inside(uint64_t off, uint64_t len, uint64_t size)
+{
+	return off <= size && len <= size - off;
+}
+
+static const char *bad_header(struct plbuf_sim_dev *d)
+{
+	struct plbuf_sim_hdr *h = &d->hdr;
+	uint64_t line = h->line_size;
+
+	if (memcmp(h->magic, PLBUF_SIM_MAGIC, 8) != 0 || h->version != PLBUF_SIM_VERSION)
+		return "no plbuf sim header of this version";
+	if (h->file_size != d->size)
+		return "the header's file size is not the file's";
+	if (h->nbanks == 0 || h->nbanks > PLBUF_SIM_MAX_BANKS)
+		return "bank count out of range";
+	if (line < 16 || line > 4096 || (line & (line - 1)))
+		return "line size is not a power of two in 16..4096";
+	for (uint32_t i = 0; i < h->nbanks; i++) {
+		const struct plbuf_sim_bank_hdr *b = &h->banks[i];
+
+		if (b->size == 0 || b->size % line || b->base + b->size < b->base)
+			return "a bank's size or base is out of range";
+		if (b->file_off < PLBUF_SIM_HDR_SIZE || !inside(b->file_off, b->size, d->size))
+			return "a bank's device memory lies outside the file";
+		if (!b->coherent && (b->cpu_off < PLBUF_SIM_HDR_SIZE || b->clean_off < PLBUF_SIM_HDR_SIZE ||
+				     b->state_off < PLBUF_SIM_HDR_SIZE ||
+				     !inside(b->cpu_off, b->size, d->size) ||
+				     !inside(b->clean_off, b->size, d->size) ||
+				     !inside(b->state_off, b->size / line, d->size)))
+			return "a bank's CPU view lies outside the file";
+	}
+	return NULL;
+}
+
+/* The name's file, refused rather than cut when it does not fit (as name= is on the CPU side). */
+static int shm_path(char *path, size_t len, const char *name)
+{
+	if (!name || !*name)
+		return plbuf__err(EINVAL, "sim attach: no name given (plbuf_sim_name() of the context)");
+	if (name[0] == '/')
+		name++;
+	if (strlen(name) > PLBUF_SIM_NAME_MAX)
+		return plbuf__err(ENAMETOOLONG, "sim attach: name %.40s... is %zu bytes long; the "
+				  "limit is %d (PLBUF_SIM_NAME_MAX)", name, strlen(name),
+				  PLBUF_SIM_NAME_MAX);
+	snprintf(path, len, "/%s", name);
+	return 0;
+}
 
 PLBUF_EXPORT plbuf_sim_dev *plbuf_sim_attach(const char *name)
 {
-	char path[80];
+	char path[PLBUF_SIM_NAME_MAX + 2];
+	const char *why;
 	struct stat st;
 	struct plbuf_sim_dev *d;
-	int fd;
+	int fd, err;
 
-	if (!name || !*name)
-		return plbuf__errp(EINVAL, "sim attach: no name given (plbuf_sim_name() of the context)");
-	snprintf(path, sizeof(path), "/%s", name[0] == '/' ? name + 1 : name);
+	if ((err = shm_path(path, sizeof(path), name)) < 0)
+		return NULL;
 	fd = plbuf__sys_shm_open(path, O_RDWR, 0);
 	if (fd < 0)
 		return plbuf__errp(errno, "sim attach: cannot open /dev/shm%s: %s", path,
@@ -52,13 +112,30 @@ PLBUF_EXPORT plbuf_sim_dev *plbuf_sim_attach(const char *name)
 		free(d);
 		return plbuf__errp(errno, "sim attach: cannot map /dev/shm%s: %s", path, strerror(errno));
 	}
-	d->hdr = d->file;
-	if (memcmp(d->hdr->magic, PLBUF_SIM_MAGIC, 8) != 0 || d->hdr->version != PLBUF_SIM_VERSION ||
-	    d->hdr->nbanks > PLBUF_SIM_MAX_BANKS || d->hdr->file_size != d->size) {
+	d->live = d->file;
+	memcpy(&d->hdr, d->file, sizeof(d->hdr));
+	if ((why = bad_header(d)) != NULL) {
 		munmap(d->file, d->size);
 		free(d);
 		return plbuf__errp(EINVAL, "sim attach: /dev/shm%s has no valid plbuf sim header "
-				   "(version %d expected)", path, PLBUF_SIM_VERSION);
+				   "(version %d): %s", path, PLBUF_SIM_VERSION, why);
+	}
+	for (uint32_t i = 0; i < d->hdr.nbanks; i++) {
+		const struct plbuf_sim_bank_hdr *b = &d->hdr.banks[i];
+		struct plbuf_sim_bankv *v = &d->bank[i];
+		char *f = d->file;
+
+		memcpy(d->names[i], b->name, sizeof(d->names[i]) - 1); /* names[i][31] stays 0 */
+		v->name = d->names[i];
+		v->base = b->base;
+		v->size = b->size;
+		v->line = d->hdr.line_size;
+		v->dev = f + b->file_off;
+		if (!b->coherent) {
+			v->cpu = f + b->cpu_off;
+			v->clean = f + b->clean_off;
+			v->state = (uint8_t *)f + b->state_off;
+		}
 	}
 	return d;
 }
@@ -71,38 +148,77 @@ PLBUF_EXPORT void plbuf_sim_detach(plbuf_sim_dev *d)
 	free(d);
 }
 
-PLBUF_EXPORT void *plbuf_sim_translate(plbuf_sim_dev *d, uint64_t addr, uint64_t len)
+/* The bank holding [addr, addr + len), or NULL with ERANGE. */
+static const struct plbuf_sim_bankv *find(plbuf_sim_dev *d, uint64_t addr, uint64_t len,
+					  const char *what)
 {
 	if (!d)
-		return plbuf__errp(EINVAL, "sim translate: device is NULL");
-	for (uint32_t i = 0; i < d->hdr->nbanks; i++) {
-		uint64_t base = d->hdr->banks[i].base, size = d->hdr->banks[i].size;
+		return plbuf__errp(EINVAL, "sim %s: device is NULL", what);
+	for (uint32_t i = 0; i < d->hdr.nbanks; i++) {
+		const struct plbuf_sim_bankv *v = &d->bank[i];
 
-		if (addr >= base && addr - base <= size && len <= size - (addr - base) &&
-		    d->hdr->banks[i].file_off + size <= d->size)
-			return (char *)d->file + d->hdr->banks[i].file_off + (addr - base);
+		if (addr >= v->base && addr - v->base <= v->size && len <= v->size - (addr - v->base))
+			return v;
 	}
-	return plbuf__errp(ERANGE, "sim: device address range 0x%llx + %llu is not inside one bank "
-			   "(a bus error on real hardware)", (unsigned long long)addr,
+	return plbuf__errp(ERANGE, "sim %s: device address range 0x%llx + %llu is not inside one "
+			   "bank (a bus error on real hardware)", what, (unsigned long long)addr,
 			   (unsigned long long)len);
+}
+
+PLBUF_EXPORT void *plbuf_sim_translate(plbuf_sim_dev *d, uint64_t addr, uint64_t len)
+{
+	const struct plbuf_sim_bankv *v = find(d, addr, len, "translate");
+
+	return v ? v->dev + (addr - v->base) : NULL;
 }
 
 PLBUF_EXPORT int plbuf_sim_read(plbuf_sim_dev *d, uint64_t addr, void *dst, uint64_t len)
 {
-	void *p = plbuf_sim_translate(d, addr, len);
+	const struct plbuf_sim_bankv *v = find(d, addr, len, "read");
 
-	if (!p)
+	if (!v)
 		return -errno;
-	memcpy(dst, p, len);
+	plbuf__sim_dev_read(d->live, v, addr - v->base, len);
+	memcpy(dst, v->dev + (addr - v->base), len);
 	return 0;
 }
 
 PLBUF_EXPORT int plbuf_sim_write(plbuf_sim_dev *d, uint64_t addr, const void *src, uint64_t len)
 {
-	void *p = plbuf_sim_translate(d, addr, len);
+	const struct plbuf_sim_bankv *v = find(d, addr, len, "write");
 
-	if (!p)
+	if (!v)
 		return -errno;
-	memcpy(p, src, len);
+	memcpy(v->dev + (addr - v->base), src, len);
+	plbuf__sim_dev_write(d->live, v, addr - v->base, len);
 	return 0;
+}
+
+PLBUF_EXPORT int plbuf_sim_declare_read(plbuf_sim_dev *d, uint64_t addr, uint64_t len)
+{
+	const struct plbuf_sim_bankv *v = find(d, addr, len, "declare_read");
+
+	if (!v)
+		return -errno;
+	plbuf__sim_dev_read(d->live, v, addr - v->base, len);
+	return 0;
+}
+
+PLBUF_EXPORT int plbuf_sim_declare_write(plbuf_sim_dev *d, uint64_t addr, uint64_t len)
+{
+	const struct plbuf_sim_bankv *v = find(d, addr, len, "declare_write");
+
+	if (!v)
+		return -errno;
+	plbuf__sim_dev_write(d->live, v, addr - v->base, len);
+	return 0;
+}
+
+PLBUF_EXPORT int plbuf_sim_dev_check_counts(plbuf_sim_dev *d, uint64_t *counts, int n)
+{
+	if (!d)
+		return plbuf__err(EINVAL, "plbuf_sim_dev_check_counts: device is NULL");
+	for (int i = 0; i < n && i < PLBUF_SIM_NPROBLEMS; i++)
+		counts[i] = __atomic_load_n(&d->live->counts[i], __ATOMIC_RELAXED);
+	return PLBUF_SIM_NPROBLEMS;
 }

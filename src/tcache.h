@@ -101,6 +101,32 @@ static inline int plbuf__tc_push(struct plbuf_tcache *tc, int bank, int cached, 
 	return kept;
 }
 
+/* The owner's last few dtype strings (its alone: no flag).  The entry interned for str, or NULL. */
+static inline const struct plbuf_dtype_info *plbuf__tc_dtype_find(const struct plbuf_tcache *tc,
+								  const char *str)
+{
+	for (int i = 0; i < PLBUF_TC_DTYPES && tc->dt_key[i]; i++) {
+		/* Inline: dtype strings are a few bytes, shorter than a call to strcmp. */
+		const char *a = tc->dt_key[i], *b = str;
+
+		while (*a && *a == *b)
+			a++, b++;
+		if (*a == *b)
+			return tc->dt_info[i];
+	}
+	return NULL;
+}
+
+/* Remembers an interned dtype (key and info live as long as the context), oldest out. */
+static inline void plbuf__tc_dtype_keep(struct plbuf_tcache *tc, const char *key,
+					const struct plbuf_dtype_info *info)
+{
+	unsigned i = tc->dt_next++ % PLBUF_TC_DTYPES;
+
+	tc->dt_key[i] = key;
+	tc->dt_info[i] = info;
+}
+
 #define PLBUF_TC_REFS 4 /* contexts a thread keeps a cache for at once; more are evicted */
 
 /* This thread's caches, by context id, most recently used first (ids are never reused, so a closed

@@ -10,6 +10,9 @@ top=$(dirname "$here")
 pass=0 fail=0 skip=0
 failed=()
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+# The sim's DMA-API checker reports (on stderr) in every test and suite that does not choose
+# otherwise with check= (docs/backends/sim.md); PLBUF_SIM_CHECK=0 turns it off.
+export PLBUF_SIM_CHECK=${PLBUF_SIM_CHECK:-1}
 
 record() { # status name reason
 	case $1 in

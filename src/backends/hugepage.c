@@ -655,6 +655,7 @@ static void hp_info(struct plbuf_ctx *ctx, FILE *out)
 		h->coherent ? "yes (the device snoops the CPU caches)" : "no (flush/invalidate by address)");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_hugepage = {
 	.name = "hugepage",
 	.summary = "physically contiguous huge pages (hugetlbfs) on a Linux PC; root",

@@ -5,24 +5,31 @@
  * reaches by device address through the device-side API (src/sim_device.c): a thread, another
  * process, an RTL simulator.  Each bank has a base address and a size of its own.
  *
- * Coherent banks: the CPU maps the file itself; what the CPU writes the device sees.
- * Non-coherent banks (the default, like a Zynq HP port): cached buffers live in a private copy of
- * the bank, the "CPU cache", and only flush / invalidate move data between it and the file, a whole
- * cache line at a time.  A program that forgets to flush makes the device read stale DRAM, exactly
- * as on the board.  Uncached buffers (cacheable=no) map the file directly.
+ * Coherent banks: the CPU maps the device memory itself; what the CPU writes the device sees.
+ * Non-coherent banks (the default, like a Zynq HP port) behave as a write-back cache does: cached
+ * buffers live in the CPU's view of the bank, a second region of the file, and each of its lines
+ * is clean or dirty (dirty: it differs from what it held when last filled or cleaned, the third
+ * region).  A flush writes back the dirty lines of the range and only those; an invalidate refills
+ * the range from device memory, a partial edge line having been cleaned first by the core's edge
+ * rule (src/sync.c), which writes it back only if it is dirty.  So a program that forgets to flush
+ * makes the device read stale DRAM, exactly as on the board, and a device write followed by an
+ * invalidate always reaches the CPU.  Uncached buffers (cacheable=no) map device memory directly.
+ * The DMA-API checker (src/sim_check.c, docs/backends/sim.md) watches both sides.
  *
  * Options: name=<shm name>  banks=NAME@BASE:SIZE[:coherent],...  coherent=0|1  line=<bytes>
+ *          check=0|1|fatal (default: $PLBUF_SIM_CHECK, else 0)
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -30,21 +37,36 @@
 #include "os/sys.h"
 
 #define SIM_DEFAULT_BANKS "DDR0@0x40000000:512M"
+/* The file is sparse; its pages are backed (fallocate) a block at a time when a buffer first uses
+ * them, so that a full /dev/shm fails an allocation with ENOMEM instead of killing the process with
+ * SIGBUS at its first store. */
+#define SIM_BLOCK (64u << 10)
+
+struct sim_bank {
+	struct plbuf_sim_bankv v;
+	uint64_t off[4];      /* in the file: device memory, CPU view, clean copy, line states */
+	uint64_t *backed;     /* one bit per SIM_BLOCK of the bank */
+};
 
 struct sim {
 	struct sim *next;    /* in the list of open contexts, for removal at exit */
-	char name[64];
+	char name[PLBUF_SIM_NAME_MAX + 2];
+	pid_t creator;       /* only the process that created the file removes it */
 	int fd;
 	void *file;          /* the whole file, shared */
 	uint64_t file_size;
-	void *cpu[PLBUF_SIM_MAX_BANKS]; /* non-coherent banks: the CPU's private view */
+	struct plbuf_sim_hdr *hdr;
+	struct sim_bank bank[PLBUF_SIM_MAX_BANKS];
 };
 
 /*
  * Memory files must not outlive their process.  A context closed by plbuf_close() removes its own;
  * the default context is never closed, and programs forget, so the names of open contexts are also
- * removed at exit.  A process killed outright leaves its file: the next sim context of the same user
- * removes files whose process no longer exists.
+ * removed at exit, by the process that created them only: a forked child that exits must not
+ * remove its parent's live file.  A process killed outright leaves its file: the next sim context
+ * of the same user removes files whose owner is gone, which it knows by the lock the owner holds
+ * on the file for as long as it lives (not by a pid, which another PID namespace sharing /dev/shm
+ * would read differently).
  */
 static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sim *open_sims;
@@ -54,7 +76,8 @@ static void unlink_at_exit(void)
 {
 	pthread_mutex_lock(&names_lock);
 	for (struct sim *s = open_sims; s; s = s->next)
-		shm_unlink(s->name);
+		if (s->creator == getpid())
+			shm_unlink(s->name);
 	pthread_mutex_unlock(&names_lock);
 }
 
@@ -76,7 +99,8 @@ static void track(struct sim *s, int add)
 	pthread_mutex_unlock(&names_lock);
 }
 
-/* Removes /dev/shm/plbuf-sim-<pid>-<n> files of this user whose process is gone. */
+/* Removes /dev/shm/plbuf-sim-* files of this user that no process holds locked.  A file just
+ * created and not yet locked by its owner is still empty: those are left alone. */
 static void reap_stale(void)
 {
 	DIR *d = plbuf__sys_opendir("/dev/shm");
@@ -85,18 +109,20 @@ static void reap_stale(void)
 	if (!d)
 		return;
 	while ((e = readdir(d)) != NULL) {
-		int pid;
-		unsigned n;
 		char name[300];
 		struct stat st;
+		int fd;
 
-		if (sscanf(e->d_name, "plbuf-sim-%d-%u", &pid, &n) != 2 || pid <= 0)
-			continue;
-		if (kill(pid, 0) == 0 || errno != ESRCH)
+		if (strncmp(e->d_name, "plbuf-sim-", 10) != 0)
 			continue;
 		snprintf(name, sizeof(name), "/dev/shm/%s", e->d_name);
-		if (stat(name, &st) == 0 && st.st_uid == geteuid())
+		fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		    st.st_size > 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
 			unlink(name);
+		close(fd);
 	}
 	closedir(d);
 }
@@ -174,29 +200,149 @@ static void sim_close(struct plbuf_ctx *ctx)
 	struct sim *s = plbuf__priv(ctx);
 
 	for (int i = 0; i < PLBUF_SIM_MAX_BANKS; i++)
-		if (s->cpu[i])
-			munmap(s->cpu[i], plbuf__bank(ctx, i)->size);
+		free(s->bank[i].backed);
 	if (s->file)
 		munmap(s->file, s->file_size);
 	if (s->fd >= 0) {
 		close(s->fd);
-		shm_unlink(s->name);
+		/* A forked child closing an inherited context leaves its parent's file alone. */
+		if (s->creator == getpid())
+			shm_unlink(s->name);
 		track(s, 0);
 	}
 }
 
-static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
+/* The checker's mode: check=, else $PLBUF_SIM_CHECK, else off. */
+static int parse_check(struct plbuf_kv *kv, uint32_t *out)
+{
+	const char *v = plbuf__kv_get(kv, "check"), *from = "check=";
+
+	if (!v) {
+		v = getenv("PLBUF_SIM_CHECK");
+		from = "PLBUF_SIM_CHECK=";
+	}
+	if (!v || !*v || !strcmp(v, "0"))
+		*out = PLBUF_SIM_CHECK_OFF;
+	else if (!strcmp(v, "1"))
+		*out = PLBUF_SIM_CHECK_REPORT;
+	else if (!strcmp(v, "fatal"))
+		*out = PLBUF_SIM_CHECK_FATAL;
+	else
+		return plbuf__err(EINVAL, "sim: %s%s is not 0, 1 or fatal", from, v);
+	return 0;
+}
+
+/* "/name" from name= (a leading / is allowed), refused rather than cut when it does not fit: a
+ * cut name would attach elsewhere, and two long names would collide. */
+static int set_name(struct sim *s, const char *name)
 {
 	static unsigned counter;
+	size_t n;
+
+	if (!name) {
+		snprintf(s->name, sizeof(s->name), "/plbuf-sim-%d-%u", (int)getpid(),
+			 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+		return 0;
+	}
+	if (name[0] == '/')
+		name++;
+	n = strlen(name);
+	if (n > PLBUF_SIM_NAME_MAX)
+		return plbuf__err(ENAMETOOLONG, "sim: name=%.40s... is %zu bytes long; the limit is %d "
+				  "(PLBUF_SIM_NAME_MAX)", name, n, PLBUF_SIM_NAME_MAX);
+	if (n == 0 || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return plbuf__err(EINVAL, "sim: name=\"%s\" is not a file name (one to %d bytes, no '/')",
+				  name, PLBUF_SIM_NAME_MAX);
+	snprintf(s->name, sizeof(s->name), "/%s", name);
+	return 0;
+}
+
+/* The region sizes of a bank in the file: device memory, and for a non-coherent one the CPU's view,
+ * its clean copy and a state byte per line. */
+static uint64_t layout_bank(struct sim_bank *sb, const struct plbuf_bank *b, uint64_t line,
+			    uint64_t off)
+{
+	uint64_t page = plbuf__page_size();
+
+	sb->off[0] = off;
+	off += b->size;
+	if (!b->coherent) {
+		sb->off[1] = off;
+		sb->off[2] = off + b->size;
+		sb->off[3] = off + 2 * b->size;
+		off += 2 * b->size + ((b->size / line + page - 1) & ~(page - 1));
+	}
+	return off;
+}
+
+static int shm_full(const char *what, uint64_t bytes)
+{
+	struct statvfs vfs;
+	unsigned long long size = 0, avail = 0;
+
+	if (statvfs("/dev/shm", &vfs) == 0) {
+		size = (unsigned long long)vfs.f_blocks * vfs.f_frsize;
+		avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+	}
+	return plbuf__err(ENOMEM, "sim: /dev/shm is full (%llu KiB in all, %llu KiB free): cannot back "
+			  "%s (%llu bytes); make /dev/shm larger (docker run --shm-size=1g; "
+			  "mount -o remount,size=1G /dev/shm) or give the sim smaller banks "
+			  "(banks=DDR0@0x40000000:32M)", size >> 10, avail >> 10, what,
+			  (unsigned long long)bytes);
+}
+
+/* Backs [off, off + len) of a bank's regions in the file, a block at a time, once. */
+static int back(struct sim *s, int bank, uint64_t off, uint64_t len)
+{
+	struct sim_bank *sb = &s->bank[bank];
+	uint64_t size = sb->v.size;
+
+	for (uint64_t k = off / SIM_BLOCK; k * SIM_BLOCK < off + len; k++) {
+		uint64_t *w = &sb->backed[k / 64], bit = 1ull << (k % 64);
+		uint64_t at = k * SIM_BLOCK, n = size - at < SIM_BLOCK ? size - at : SIM_BLOCK;
+
+		if (__atomic_load_n(w, __ATOMIC_ACQUIRE) & bit)
+			continue;
+		for (int r = 0; r < 4; r++) {
+			uint64_t ro = r == 3 ? at / sb->v.line : at, rn = r == 3 ? n / sb->v.line : n;
+
+			if (!sb->off[r] || rn == 0)
+				continue;
+			if (plbuf__sys_fallocate(s->fd, 0, (off_t)(sb->off[r] + ro), (off_t)rn) < 0) {
+				if (errno == EOPNOTSUPP)
+					break; /* not tmpfs: nothing to reserve */
+				if (errno == ENOSPC || errno == ENOMEM)
+					return shm_full("a buffer's memory", len);
+				return plbuf__err(errno, "sim: fallocate of /dev/shm%s failed: %s", s->name,
+						  strerror(errno));
+			}
+		}
+		__atomic_fetch_or(w, bit, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+static int backed(const struct sim_bank *sb, uint64_t off, uint64_t len)
+{
+	for (uint64_t k = off / SIM_BLOCK; k * SIM_BLOCK < off + len; k++)
+		if (!(__atomic_load_n(&sb->backed[k / 64], __ATOMIC_ACQUIRE) & (1ull << (k % 64))))
+			return 0;
+	return 1;
+}
+
+static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
+{
 	const char *banks = plbuf__kv_get(kv, "banks"), *name = plbuf__kv_get(kv, "name");
-	uint64_t coherent, line;
+	uint64_t coherent, line, off;
+	uint32_t check = PLBUF_SIM_CHECK_OFF;
 	struct plbuf_sim_hdr *hdr;
 	struct sim *s = plbuf__priv(ctx);
 	int err;
 
-	s->fd = -1;
+	s->fd = -1; /* the core calls sim_close() on a failed open */
+	s->creator = getpid();
 	if ((err = plbuf__kv_u64(kv, "coherent", 0, &coherent)) < 0 ||
-	    (err = plbuf__kv_u64(kv, "line", 64, &line)) < 0)
+	    (err = plbuf__kv_u64(kv, "line", 64, &line)) < 0 || (err = parse_check(kv, &check)) < 0)
 		return err;
 	if (line < 16 || line > 4096 || (line & (line - 1)))
 		return plbuf__err(EINVAL, "sim: line=%llu is not a power of two in 16..4096",
@@ -220,11 +366,18 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	if ((err = check_overlaps(ctx)) < 0)
 		return err;
 
-	if (name)
-		snprintf(s->name, sizeof(s->name), "/%s", name[0] == '/' ? name + 1 : name);
-	else
-		snprintf(s->name, sizeof(s->name), "/plbuf-sim-%d-%u", (int)getpid(),
-			 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+	if ((err = set_name(s, name)) < 0)
+		return err;
+	off = PLBUF_SIM_HDR_SIZE;
+	for (int i = 0; i < plbuf__nbanks(ctx); i++) {
+		uint64_t nblk = (plbuf__bank(ctx, i)->size + SIM_BLOCK - 1) / SIM_BLOCK;
+
+		off = layout_bank(&s->bank[i], plbuf__bank(ctx, i), line, off);
+		s->bank[i].backed = calloc((nblk + 63) / 64, sizeof(uint64_t));
+		if (!s->bank[i].backed)
+			return plbuf__err(ENOMEM, "out of process memory");
+	}
+	s->file_size = off;
 	if (!name)
 		reap_stale();
 	/* 0600 and O_EXCL: only this user's processes can attach, and never to a stale file. */
@@ -234,58 +387,67 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 				  strerror(errno), errno == EEXIST ? " (another context uses this name)" :
 				  "");
 	track(s, 1);
-	s->file_size = PLBUF_SIM_HDR_SIZE;
-	for (int i = 0; i < plbuf__nbanks(ctx); i++)
-		s->file_size += plbuf__bank(ctx, i)->size;
-	/* Sparse: a 512 MiB bank costs memory only where it is written. */
+	/* Held for the context's life: how other processes tell a live file from a stale one.  Taken
+	 * before the file has a size, since reap_stale() leaves empty files alone. */
+	while (flock(s->fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	/* Sparse: a 512 MiB bank costs memory only where it is used. */
 	if (plbuf__sys_ftruncate(s->fd, (off_t)s->file_size) < 0)
 		return plbuf__err(errno, "sim: cannot size /dev/shm%s to %llu bytes: %s", s->name,
 				  (unsigned long long)s->file_size, strerror(errno));
+	if (plbuf__sys_fallocate(s->fd, 0, 0, PLBUF_SIM_HDR_SIZE) < 0 && errno != EOPNOTSUPP)
+		return errno == ENOSPC ? shm_full("the memory file's header", PLBUF_SIM_HDR_SIZE)
+				       : plbuf__err(errno, "sim: fallocate of /dev/shm%s failed: %s",
+						    s->name, strerror(errno));
 	s->file = plbuf__sys_mmap(NULL, s->file_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
 	if (s->file == MAP_FAILED) {
 		s->file = NULL;
 		return plbuf__err(errno, "sim: cannot map /dev/shm%s: %s", s->name, strerror(errno));
 	}
-	hdr = s->file;
+	hdr = s->hdr = s->file;
 	hdr->version = PLBUF_SIM_VERSION;
 	hdr->nbanks = (uint32_t)plbuf__nbanks(ctx);
 	hdr->line_size = line;
 	hdr->file_size = s->file_size;
-
-	uint64_t off = PLBUF_SIM_HDR_SIZE;
+	hdr->check = check;
 
 	for (int i = 0; i < plbuf__nbanks(ctx); i++) {
 		const struct plbuf_bank *b = plbuf__bank(ctx, i);
+		struct sim_bank *sb = &s->bank[i];
 		struct plbuf_chunk c = {0};
+		char *f = s->file;
 
 		snprintf(hdr->banks[i].name, sizeof(hdr->banks[i].name), "%s", b->name);
 		hdr->banks[i].base = b->base;
 		hdr->banks[i].size = b->size;
-		hdr->banks[i].file_off = off;
+		hdr->banks[i].file_off = sb->off[0];
+		hdr->banks[i].cpu_off = sb->off[1];
+		hdr->banks[i].clean_off = sb->off[2];
+		hdr->banks[i].state_off = sb->off[3];
 		hdr->banks[i].coherent = (uint32_t)b->coherent;
+		sb->v.name = b->name;
+		sb->v.base = b->base;
+		sb->v.size = b->size;
+		sb->v.line = line;
+		sb->v.dev = f + sb->off[0];
 		c.bank = i;
 		c.dev = b->base;
 		c.phys = b->base;
 		c.size = b->size;
-		c.va_uc = (char *)s->file + off;
+		c.va_uc = sb->v.dev;
+		c.priv = sb;
 		if (b->coherent) {
 			c.va = c.va_uc;
 			c.flags = PLBUF_CHUNK_CACHED | PLBUF_CHUNK_COHERENT;
 		} else {
-			s->cpu[i] = plbuf__sys_mmap(NULL, b->size, PROT_READ | PROT_WRITE,
-					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-			if (s->cpu[i] == MAP_FAILED) {
-				s->cpu[i] = NULL;
-				return plbuf__err(errno, "sim: cannot map the CPU view of bank %s "
-						  "(%llu bytes): %s", b->name,
-						  (unsigned long long)b->size, strerror(errno));
-			}
-			c.va = s->cpu[i];
+			sb->v.cpu = f + sb->off[1];
+			sb->v.clean = f + sb->off[2];
+			sb->v.state = (uint8_t *)f + sb->off[3];
+			c.va = sb->v.cpu;
 			c.flags = PLBUF_CHUNK_CACHED;
 		}
 		if ((err = plbuf__bank_add_chunk(ctx, &c)) < 0)
 			return err;
-		off += b->size;
 	}
 	/* Last, so that a device model never attaches to a half-written header. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -293,47 +455,176 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	return 0;
 }
 
-/* Moves whole lines between the CPU's view and the device's memory.  Invalidate drops the CPU's
- * lines, but a partial line at either edge is cleaned first (clean+invalidate, as the Linux DMA API
- * does): the bytes of that line outside the range belong to the CPU and must survive. */
+/* Whole lines of a non-coherent bank (the core's edge rule hands nothing else: src/sync.c).  A flush
+ * writes back the dirty lines and only those: a clean line written back would overwrite what the
+ * device wrote since.  An invalidate refills the lines from device memory. */
 static int sim_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t off, uint64_t len,
 		    enum plbuf_sync_dir dir)
 {
-	uint64_t line = plbuf_ctx_line_size(ctx);
-	uint64_t lo = off & ~(line - 1), hi = (off + len + line - 1) & ~(line - 1);
-	char *cpu = c->va, *dev = c->va_uc;
+	struct sim *s = plbuf__priv(ctx);
+	const struct plbuf_sim_bankv *v = &((const struct sim_bank *)c->priv)->v;
+	uint64_t end = off + len, x, y;
+	int tracking = s->hdr->check != PLBUF_SIM_CHECK_OFF;
 
-	if (hi > c->size)
-		hi = c->size;
 	if (dir == PLBUF_SYNC_TO_DEVICE) {
-		memcpy(dev + lo, cpu + lo, hi - lo);
+		for (x = plbuf__sim_next_dirty(v, off, end); x < end;
+		     x = plbuf__sim_next_dirty(v, y, end)) {
+			y = plbuf__sim_write_back(v, x, end);
+			if (tracking) /* the device's writes there are overwritten */
+				memset(v->state + x / v->line, 0, (y - x) / v->line);
+		}
 		return 0;
 	}
-	if (off != lo)
-		memcpy(dev + lo, cpu + lo, line);
-	if (off + len != hi) /* may be the same line as above: cleaning twice is harmless */
-		memcpy(dev + hi - line, cpu + hi - line, line);
-	memcpy(cpu + lo, dev + lo, hi - lo);
+	memcpy(v->cpu + off, v->dev + off, len);
+	memcpy(v->clean + off, v->cpu + off, len);
+	if (tracking)
+		memset(v->state + off / v->line, 0, len / v->line);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the DMA-API checker, CPU side */
+
+/* The lines of [lo, hi) the CPU dirtied that the device also wrote (both) or, with interior, any
+ * dirty line with neither edge in it; *first / *end bound them.  Returns how many. */
+static uint64_t owned_writes(const struct plbuf_sim_bankv *v, uint64_t lo, uint64_t hi,
+			     uint64_t in_lo, uint64_t in_hi, uint64_t *first, uint64_t *end,
+			     int *both)
+{
+	uint64_t n = 0;
+
+	for (uint64_t x = plbuf__sim_next_dirty(v, lo, hi), y; x < hi;
+	     x = plbuf__sim_next_dirty(v, y, hi))
+		for (y = plbuf__sim_next_clean(v, x + v->line, hi); x < y; x += v->line) {
+			int dev = v->state[x / v->line] & PLBUF_SIM_LINE_DEV_WRITTEN;
+
+			if (!dev && (x < in_lo || x >= in_hi))
+				continue;
+			if (!n++)
+				*first = x;
+			*end = x + v->line;
+			*both |= dev != 0;
+		}
+	return n;
+}
+
+static void check_sync(struct sim *s, const struct plbuf_sim_bankv *v, const struct plbuf_watch *w)
+{
+	uint64_t line = v->line, lo = w->off & ~(line - 1);
+	uint64_t hi = (w->off + w->len + line - 1) & ~(line - 1), first = 0, end = 0;
+	int inval = w->ev == PLBUF_WATCH_INVALIDATE, both = 0;
+	/* the lines wholly inside the range, which an invalidate drops without writing back */
+	uint64_t in_lo = inval ? (w->off + line - 1) & ~(line - 1) : hi;
+	uint64_t in_hi = inval ? (w->off + w->len) & ~(line - 1) : hi;
+
+	if (!owned_writes(v, lo, hi, in_lo, in_hi, &first, &end, &both))
+		return;
+	plbuf__sim_report(s->hdr, PLBUF_SIM_CPU_WRITE_WHILE_DEVICE_OWNS, v->name, w->buf_dev,
+			  w->buf_len, v->base + first, end - first, "plbuf_invalidate",
+			  "%s of buffer 0x%llx (+%llu bytes, bank %s): the CPU wrote lines [0x%llx, "
+			  "0x%llx) %s; %s (on a board the outcome depends on when the cache evicts "
+			  "them): the CPU must not write memory it gave the device until it "
+			  "invalidates it", w->op, (unsigned long long)w->buf_dev,
+			  (unsigned long long)w->buf_len, v->name, (unsigned long long)(v->base + first),
+			  (unsigned long long)(v->base + end),
+			  both ? "that the device also wrote since the CPU last flushed or invalidated "
+			  "them" : "after the flush that gave them to the device",
+			  both ? "one of the two writes is lost" : "this invalidate drops what it wrote");
+}
+
+static void check_free(struct sim *s, const struct plbuf_sim_bankv *v, const struct plbuf_watch *w)
+{
+	uint64_t lo = w->off / v->line, hi = (w->off + w->len + v->line - 1) / v->line, i, j;
+
+	for (i = lo; i < hi && !(v->state[i] & PLBUF_SIM_LINE_DEV_WRITTEN); i++)
+		;
+	if (i == hi)
+		return;
+	for (j = hi; !(v->state[j - 1] & PLBUF_SIM_LINE_DEV_WRITTEN); j--)
+		;
+	if (w->cached)
+		plbuf__sim_report(s->hdr, PLBUF_SIM_MISSING_INVALIDATE, v->name, w->buf_dev,
+				  w->buf_len, v->base + i * v->line, (j - i) * v->line,
+				  "plbuf_invalidate", "plbuf_free of buffer 0x%llx (+%llu bytes, bank "
+				  "%s): the device wrote lines [0x%llx, 0x%llx) after the CPU's last "
+				  "invalidate, and the CPU never invalidated them: whatever it read "
+				  "there was stale (invalidate after the device writes, before "
+				  "reading)", (unsigned long long)w->buf_dev,
+				  (unsigned long long)w->buf_len, v->name,
+				  (unsigned long long)(v->base + i * v->line),
+				  (unsigned long long)(v->base + j * v->line));
+	memset(v->state + lo, 0, hi - lo);
+}
+
+static int sim_watch(struct plbuf_ctx *ctx, const struct plbuf_watch *w)
+{
+	struct sim *s = plbuf__priv(ctx);
+	struct sim_bank *sb = w->c->priv;
+	const struct plbuf_sim_bankv *v = &sb->v;
+
+	if (w->ev == PLBUF_WATCH_ALLOC)
+		return back(s, w->c->bank, w->off, w->len);
+	if (s->hdr->check == PLBUF_SIM_CHECK_OFF)
+		return 0;
+	switch (w->ev) {
+	case PLBUF_WATCH_BAD_SYNC:
+		plbuf__sim_report(s->hdr, PLBUF_SIM_BAD_SYNC, v->name, w->buf_dev, w->buf_len,
+				  w->buf_dev, w->buf_len, w->op, "%s (buffer 0x%llx, bank %s)", w->msg,
+				  (unsigned long long)w->buf_dev, v->name);
+		break;
+	case PLBUF_WATCH_FREE:
+		if (v->cpu && backed(sb, w->off, w->len))
+			check_free(s, v, w);
+		break;
+	case PLBUF_WATCH_FLUSH:
+	case PLBUF_WATCH_INVALIDATE:
+		if (v->cpu && w->cached)
+			check_sync(s, v, w);
+		break;
+	default:
+		break;
+	}
 	return 0;
 }
 
 static void sim_info(struct plbuf_ctx *ctx, FILE *out)
 {
 	struct sim *s = plbuf__priv(ctx);
+	static const char *const mode[] = {"off", "on (reports)", "on (fatal)"};
 
 	fprintf(out, "  memory file: /dev/shm%s (%llu bytes, sparse); device models attach to "
 		"\"%s\"\n", s->name, (unsigned long long)s->file_size, s->name + 1);
 	fprintf(out, "  cache line: %zu bytes; more memory: banks=NAME@BASE:SIZE[:coherent],... in "
 		"PLBUF_OPTIONS\n", plbuf_ctx_line_size(ctx));
+	fprintf(out, "  DMA-API checker: %s (check=0|1|fatal, or PLBUF_SIM_CHECK)\n",
+		mode[s->hdr->check <= 2 ? s->hdr->check : 0]);
+}
+
+static const struct sim *sim_of(const plbuf_ctx *ctx)
+{
+	if (!ctx || strcmp(plbuf_ctx_backend(ctx), "sim") != 0)
+		return NULL;
+	return plbuf__priv(ctx);
 }
 
 PLBUF_EXPORT const char *plbuf_sim_name(const plbuf_ctx *ctx)
 {
-	if (!ctx || strcmp(plbuf_ctx_backend(ctx), "sim") != 0)
-		return NULL;
-	return ((const struct sim *)plbuf__priv(ctx))->name + 1;
+	const struct sim *s = sim_of(ctx);
+
+	return s ? s->name + 1 : NULL;
 }
 
+PLBUF_EXPORT int plbuf_sim_check_counts(const plbuf_ctx *ctx, uint64_t *counts, int n)
+{
+	const struct sim *s = sim_of(ctx);
+
+	if (!s)
+		return plbuf__err(EINVAL, "plbuf_sim_check_counts: not a sim context");
+	for (int i = 0; i < n && i < PLBUF_SIM_NPROBLEMS; i++)
+		counts[i] = __atomic_load_n(&s->hdr->counts[i], __ATOMIC_RELAXED);
+	return PLBUF_SIM_NPROBLEMS;
+}
+
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_sim = {
 	.name = "sim",
 	.summary = "simulated device memory in /dev/shm, for developing without a board",
@@ -343,5 +634,7 @@ const struct plbuf_backend plbuf__backend_sim = {
 	.open = sim_open,
 	.close = sim_close,
 	.sync = sim_sync,
+	.sync_lines = 1,
+	.watch = sim_watch,
 	.info = sim_info,
 };

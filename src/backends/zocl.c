@@ -273,16 +273,10 @@ static int add_bank(struct plbuf_ctx *ctx, struct zocl *z, const struct plbuf_me
 	struct plbuf_bank b;
 	int i;
 
-	memset(&b, 0, sizeof(b));
-	if (t && t->tag[0])
-		snprintf(b.name, sizeof(b.name), "%s", t->tag);
-	else
-		snprintf(b.name, sizeof(b.name), "bank%d", index);
+	plbuf__memtopo_bank(t, index, &b);
 	for (i = 0; i < plbuf__nbanks(ctx); i++) /* topologies repeat tags (HP0 listed twice, ...) */
 		if (strcmp(plbuf__bank(ctx, i)->name, b.name) == 0)
 			snprintf(b.name, sizeof(b.name), "bank%d", index);
-	b.base = t ? t->base : 0;
-	b.size = t ? t->size : 0;
 	b.coherent = coherent;
 	b.fixed = 0;
 	/* zocl maps PL-DDR and LPDDR banks write-combine whatever is asked. */
@@ -515,26 +509,13 @@ static int sync_bo(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint32_t 
 	return 0;
 }
 
-/* Only the range asked, not the whole BO as PYNQ does, widened to whole lines.  Invalidating a
- * line drops every byte of it, so a partial line at either edge is first cleaned (synced to the
- * device), as the Linux DMA API does: the bytes next to the range survive. */
+/* Only the range asked, not the whole BO as PYNQ does: whole lines, a partial edge line cleaned
+ * before an invalidate (the core applies the edge rule: src/sync.c). */
 static int zocl_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t off,
 		     uint64_t len, enum plbuf_sync_dir dir)
 {
-	uint64_t line = plbuf_ctx_line_size(ctx);
-	uint64_t lo = off & ~(line - 1), hi = (off + len + line - 1) & ~(line - 1);
-	int err;
-
-	if (hi > c->size)
-		hi = c->size;
-	if (dir == PLBUF_SYNC_TO_DEVICE)
-		return sync_bo(ctx, c, ZOCL_SYNC_TO_DEVICE, lo, hi - lo);
-	if (off != lo && (err = sync_bo(ctx, c, ZOCL_SYNC_TO_DEVICE, lo, line)) < 0)
-		return err;
-	if (off + len != hi && (off == lo || hi - line != lo) &&
-	    (err = sync_bo(ctx, c, ZOCL_SYNC_TO_DEVICE, hi - line, line)) < 0)
-		return err;
-	return sync_bo(ctx, c, ZOCL_SYNC_FROM_DEVICE, lo, hi - lo);
+	return sync_bo(ctx, c, dir == PLBUF_SYNC_TO_DEVICE ? ZOCL_SYNC_TO_DEVICE
+							  : ZOCL_SYNC_FROM_DEVICE, off, len);
 }
 
 static int zocl_bank_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint64_t *largest)
@@ -562,6 +543,7 @@ static void zocl_info(struct plbuf_ctx *ctx, FILE *out)
 		(unsigned long long)(cma_free() >> 10));
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_zocl = {
 	.name = "zocl",
 	.summary = "XRT's embedded DRM driver (PYNQ v2.6+): buffer objects on /dev/dri/renderD*",
@@ -573,6 +555,7 @@ const struct plbuf_backend plbuf__backend_zocl = {
 	.chunk_alloc = zocl_chunk_alloc,
 	.chunk_free = zocl_chunk_free,
 	.sync = zocl_sync,
+	.sync_lines = 1,
 	.bank_stats = zocl_bank_stats,
 	.info = zocl_info,
 };

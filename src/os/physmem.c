@@ -174,8 +174,7 @@ int plbuf__uio_spec_parse(const char *s, size_t n, struct plbuf_uio_spec *out)
 	return 0;
 }
 
-/* N for "uioN", or the uioN whose name attribute is dev; -ENOENT with a message. */
-static int uio_index(const char *dev)
+int plbuf__uio_index(const char *dev)
 {
 	char path[4096], name[128], attr[300], unread[400];
 	struct dirent *e;
@@ -225,7 +224,7 @@ static int uio_index(const char *dev)
 int plbuf__uio_map_read(const struct plbuf_uio_spec *spec, struct plbuf_uio_map *out)
 {
 	char dir[128], path[192], full[4096];
-	int err, uio = uio_index(spec->dev);
+	int err, uio = plbuf__uio_index(spec->dev);
 
 	if (uio < 0)
 		return uio;

@@ -1,0 +1,202 @@
+/*
+ * sim_check.c - the sim's cache model and DMA-API checker, as both sides of a sim context use them:
+ * the CPU side (src/backends/sim.c: flush, invalidate, free) and the device side
+ * (src/sim_device.c: plbuf_sim_read / _write, in whichever process the device model runs).
+ *
+ * A line of the CPU's view is dirty when it differs from what it held when last filled or cleaned
+ * (the "clean" copy in the memory file): CPU writes are plain stores, nothing traps, so dirtiness
+ * is found by comparing.  Reports go to one callback per process (one line on stderr by default),
+ * their counts to the memory file's header, where every side sees them.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "sim_format.h"
+
+/* Compare a block at a time first: most lines of a large buffer are clean, and one memcmp of
+ * 4 KiB is far cheaper than 64 of 64 bytes. */
+#define BLOCK 4096u
+
+/* 16 bytes at a time (SSE2 / NEON, through the compiler's generic vectors), inline: a call to
+ * memcmp for 64 bytes costs more than the comparison.  Lines are at least 16 bytes and aligned to
+ * their size in page-aligned regions. */
+typedef uint64_t __attribute__((vector_size(16), may_alias)) vec;
+
+static inline int line_dirty(const struct plbuf_sim_bankv *v, uint64_t off)
+{
+	const vec *a = (const vec *)(v->cpu + off), *b = (const vec *)(v->clean + off);
+	vec d = {0, 0};
+
+	for (uint64_t i = 0; i < v->line / sizeof(vec); i++)
+		d |= a[i] ^ b[i];
+	return (d[0] | d[1]) != 0;
+}
+
+uint64_t plbuf__sim_next_dirty(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end)
+{
+	while (off < end) {
+		uint64_t n = BLOCK - (off & (BLOCK - 1));
+
+		if (n > end - off)
+			n = end - off;
+		if (memcmp(v->cpu + off, v->clean + off, n) == 0) {
+			off += n;
+			continue;
+		}
+		while (!line_dirty(v, off)) /* one of these lines differs */
+			off += v->line;
+		return off;
+	}
+	return end;
+}
+
+uint64_t plbuf__sim_write_back(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end)
+{
+	uint64_t nv = v->line / sizeof(vec);
+
+	/* One pass per line: compare, and copy while the bytes are at hand. */
+	for (; off < end; off += v->line) {
+		const vec *c = (const vec *)(v->cpu + off);
+		vec *k = (vec *)(v->clean + off), *d = (vec *)(v->dev + off), diff = {0, 0};
+
+		for (uint64_t i = 0; i < nv; i++)
+			diff |= c[i] ^ k[i];
+		if (!(diff[0] | diff[1]))
+			break;
+		for (uint64_t i = 0; i < nv; i++) {
+			vec x = c[i];
+
+			d[i] = x;
+			k[i] = x;
+		}
+	}
+	return off;
+}
+
+uint64_t plbuf__sim_next_clean(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end)
+{
+	while (off < end && line_dirty(v, off))
+		off += v->line;
+	return off < end ? off : end;
+}
+
+/* ---------------------------------------------------------------- reports */
+
+static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
+static plbuf_sim_check_fn user_fn;
+static void *user_arg;
+/* The default printer's memory of what it printed: one line per distinct problem. */
+static uint64_t printed[256];
+static unsigned nprinted;
+
+PLBUF_EXPORT void plbuf_sim_set_check_callback(plbuf_sim_check_fn fn, void *arg)
+{
+	pthread_mutex_lock(&report_lock);
+	user_fn = fn;
+	user_arg = arg;
+	pthread_mutex_unlock(&report_lock);
+}
+
+static const char *const problem_name[PLBUF_SIM_NPROBLEMS] = {
+	"missing flush", "missing invalidate", "CPU write while the device owns the memory",
+	"bad sync",
+};
+
+static int seen_before(uint64_t key)
+{
+	unsigned n = nprinted < 256 ? nprinted : 256;
+
+	for (unsigned i = 0; i < n; i++)
+		if (printed[i] == key)
+			return 1;
+	printed[nprinted++ % 256] = key;
+	return 0;
+}
+
+void plbuf__sim_report(struct plbuf_sim_hdr *hdr, int problem, const char *bank, uint64_t buf_addr,
+		       uint64_t buf_len, uint64_t addr, uint64_t len, const char *missing,
+		       const char *fmt, ...)
+{
+	char body[400], msg[512];
+	struct plbuf_sim_report r;
+	plbuf_sim_check_fn fn;
+	void *arg;
+	va_list ap;
+
+	if (problem < 0 || problem >= PLBUF_SIM_NPROBLEMS)
+		return;
+	__atomic_fetch_add(&hdr->counts[problem], 1, __ATOMIC_RELAXED);
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	snprintf(msg, sizeof(msg), "plbuf sim check: %s: %s", problem_name[problem], body);
+	r.problem = (enum plbuf_sim_problem)problem;
+	r.bank = bank;
+	r.buf_addr = buf_addr;
+	r.buf_len = buf_len;
+	r.addr = addr;
+	r.len = len;
+	r.missing = missing;
+	r.message = msg;
+	pthread_mutex_lock(&report_lock);
+	fn = user_fn;
+	arg = user_arg;
+	/* FNV-1a over what makes two reports the same problem */
+	uint64_t key = 14695981039346656037ull, parts[3] = {(uint64_t)problem, addr, len};
+
+	for (int i = 0; i < 3; i++)
+		key = (key ^ parts[i]) * 1099511628211ull;
+	if (!fn && !seen_before(key))
+		fprintf(stderr, "%s\n", msg);
+	pthread_mutex_unlock(&report_lock);
+	if (fn)
+		fn(&r, arg);
+	if (__atomic_load_n(&hdr->check, __ATOMIC_RELAXED) == PLBUF_SIM_CHECK_FATAL) {
+		fprintf(stderr, "plbuf sim check: fatal (check=fatal or PLBUF_SIM_CHECK=fatal): "
+			"aborting\n");
+		abort();
+	}
+}
+
+/* ---------------------------------------------------------------- the device side */
+
+static int checking(const struct plbuf_sim_hdr *hdr, const struct plbuf_sim_bankv *v)
+{
+	return v->cpu && __atomic_load_n(&hdr->check, __ATOMIC_RELAXED) != PLBUF_SIM_CHECK_OFF;
+}
+
+void plbuf__sim_dev_read(struct plbuf_sim_hdr *hdr, const struct plbuf_sim_bankv *v, uint64_t off,
+			 uint64_t len)
+{
+	uint64_t lo = off & ~(v->line - 1), hi = (off + len + v->line - 1) & ~(v->line - 1);
+	uint64_t first, end, x;
+
+	if (!len || !checking(hdr, v))
+		return;
+	first = plbuf__sim_next_dirty(v, lo, hi);
+	if (first == hi)
+		return;
+	for (x = first, end = first; x < hi; x = plbuf__sim_next_dirty(v, end, hi))
+		end = plbuf__sim_next_clean(v, x + v->line, hi);
+	plbuf__sim_report(hdr, PLBUF_SIM_MISSING_FLUSH, v->name, 0, 0, v->base + first, end - first,
+			  "plbuf_flush", "the device read [0x%llx, +%llu) in bank %s, and the CPU "
+			  "wrote lines [0x%llx, 0x%llx) of it without flushing them: the device "
+			  "read stale memory (flush the buffer before handing it to the device)",
+			  (unsigned long long)(v->base + off), (unsigned long long)len, v->name,
+			  (unsigned long long)(v->base + first), (unsigned long long)(v->base + end));
+}
+
+void plbuf__sim_dev_write(struct plbuf_sim_hdr *hdr, const struct plbuf_sim_bankv *v, uint64_t off,
+			  uint64_t len)
+{
+	if (!len || !checking(hdr, v))
+		return;
+	for (uint64_t i = off / v->line, n = (off + len - 1) / v->line; i <= n; i++)
+		if (!(__atomic_load_n(&v->state[i], __ATOMIC_RELAXED) & PLBUF_SIM_LINE_DEV_WRITTEN))
+			__atomic_fetch_or(&v->state[i], PLBUF_SIM_LINE_DEV_WRITTEN,
+					  __ATOMIC_RELAXED);
+}

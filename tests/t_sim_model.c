@@ -1,0 +1,188 @@
+/* The sim's cache model against a small reference model, byte for byte: every start offset within
+ * a line, every length from 1 byte to 3 lines, flush and invalidate, as a range of a buffer, as a
+ * view, and as a buffer of exactly that size, in a non-coherent and a coherent bank.  Before each
+ * operation the CPU dirties some lines and the device writes some bytes (chosen by a fixed
+ * pseudo-random sequence); after it, the CPU's view and device memory must be what the reference
+ * says.  The reference is a write-back cache as the DMA API sees it: a line is dirty when the CPU
+ * changed it since it was last filled or cleaned; flush writes back the dirty lines the range
+ * touches; invalidate writes back a partial edge line only if it is dirty, then refills every line
+ * the range touches from memory.  Hence the issue's promise: a device write followed by an
+ * invalidate is always seen by the CPU, whatever the alignment. */
+#include <stdint.h>
+
+#include "test.h"
+
+#define L 64
+#define NB (5 * L) /* the buffer: the range starts in its second line */
+
+static uint8_t ref_cpu[NB], ref_clean[NB], ref_dev[NB];
+static uint32_t rnd = 12345;
+
+static uint32_t next(void)
+{
+	rnd = rnd * 1103515245u + 12345u;
+	return rnd >> 8;
+}
+
+static int ref_dirty(int line)
+{
+	return memcmp(ref_cpu + line * L, ref_clean + line * L, L) != 0;
+}
+
+static void ref_writeback(int line)
+{
+	memcpy(ref_dev + line * L, ref_cpu + line * L, L);
+	memcpy(ref_clean + line * L, ref_cpu + line * L, L);
+}
+
+/* [off, off + len) of a buffer of nb bytes (lines beyond nb are not the buffer's). */
+static void ref_sync(int coherent, int inval, int off, int len)
+{
+	int first = off / L, last = (off + len - 1) / L;
+
+	if (coherent)
+		return;
+	for (int l = first; l <= last; l++) {
+		int partial = (l == first && off % L) || (l == last && (off + len) % L);
+
+		if (!inval || partial)
+			if (ref_dirty(l))
+				ref_writeback(l);
+	}
+	if (inval)
+		for (int l = first; l <= last; l++) {
+			memcpy(ref_cpu + l * L, ref_dev + l * L, L);
+			memcpy(ref_clean + l * L, ref_dev + l * L, L);
+		}
+}
+
+struct setup {
+	plbuf_ctx *ctx;
+	plbuf_sim_dev *dev;
+	int coherent;
+};
+
+/* Brings buffer memory p (device view d, nb bytes) to a known state, then lets the CPU dirty
+ * some lines and the device write some bytes, mirroring everything in the reference. */
+static void prepare(const struct setup *s, plbuf_buf *b, uint8_t *p, uint8_t *d, int nb)
+{
+	for (int i = 0; i < nb; i++)
+		p[i] = ref_cpu[i] = (uint8_t)next();
+	CHECK(plbuf_flush(b) == 0);
+	memcpy(ref_dev, ref_cpu, (size_t)nb);
+	memcpy(ref_clean, ref_cpu, (size_t)nb);
+	if (s->coherent)
+		memcpy(ref_dev, ref_cpu, (size_t)nb);
+	for (int l = 0; l < nb / L; l++) {
+		uint32_t r = next();
+
+		if (r & 1) { /* the CPU writes a byte of this line */
+			int i = l * L + (int)(next() % L);
+
+			p[i] = ref_cpu[i] = (uint8_t)(ref_cpu[i] + 1 + next() % 200);
+			if (s->coherent)
+				ref_dev[i] = ref_cpu[i];
+		}
+		if (r & 2) { /* the device writes a few bytes of this line */
+			int i = l * L + (int)(next() % L), n = 1 + (int)(next() % 8);
+
+			for (int k = i; k < i + n && k < (l + 1) * L; k++) {
+				d[k] = ref_dev[k] = (uint8_t)(ref_dev[k] + 1 + next() % 200);
+				if (s->coherent)
+					ref_cpu[k] = ref_clean[k] = ref_dev[k];
+			}
+		}
+	}
+}
+
+static void compare(const uint8_t *p, const uint8_t *d, int nb, const char *what, int off, int len,
+		    int inval)
+{
+	for (int i = 0; i < nb; i++)
+		if (p[i] != ref_cpu[i] || d[i] != ref_dev[i]) {
+			fprintf(stderr, "%s %s of [%d, +%d): byte %d: cpu %u dev %u, reference cpu %u "
+				"dev %u\n", what, inval ? "invalidate" : "flush", off, len, i, p[i],
+				d[i], ref_cpu[i], ref_dev[i]);
+			exit(T_EXIT_FAIL);
+		}
+}
+
+static long run(struct setup *s)
+{
+	int64_t n = NB;
+	plbuf_buf *b = plbuf_allocate(s->ctx, 1, &n, "u1", NULL);
+	long cases = 0;
+
+	CHECK(b && plbuf_coherent(b) == s->coherent);
+	uint8_t *p = plbuf_data(b), *d = plbuf_sim_translate(s->dev, plbuf_device_address(b), NB);
+
+	CHECK(d && plbuf_device_address(b) % L == 0);
+	for (int len = 1; len <= 3 * L; len++)
+		for (int o = 0; o < L; o++)
+			for (int inval = 0; inval < 2; inval++) {
+				int off = L + o;
+				char slice[32];
+
+				/* a range of the buffer */
+				prepare(s, b, p, d, NB);
+				CHECK((inval ? plbuf_invalidate_range(b, off, (uint64_t)len)
+					     : plbuf_flush_range(b, off, (uint64_t)len)) == 0);
+				ref_sync(s->coherent, inval, off, len);
+				compare(p, d, NB, "range", off, len, inval);
+				/* a view of the same bytes */
+				prepare(s, b, p, d, NB);
+				snprintf(slice, sizeof(slice), "%d:%d", off, off + len);
+				plbuf_buf *v = plbuf_view(b, slice);
+
+				CHECK(v && plbuf_device_address(v) == plbuf_device_address(b) + (uint64_t)off);
+				CHECK((inval ? plbuf_invalidate(v) : plbuf_flush(v)) == 0);
+				CHECK(plbuf_free(v) == 0);
+				ref_sync(s->coherent, inval, off, len);
+				compare(p, d, NB, "view", off, len, inval);
+				cases += 2;
+			}
+	CHECK(plbuf_free(b) == 0);
+
+	/* Buffers of exactly len bytes (the spec's 5 x u4 is len 20): their slot is whole lines, the
+	 * bytes past len are nobody's, and the reference covers the slot. */
+	for (int len = 1; len <= 3 * L; len++)
+		for (int inval = 0; inval < 2; inval++) {
+			int64_t m = len;
+			plbuf_buf *x = plbuf_allocate(s->ctx, 1, &m, "u1", NULL);
+			int slot = (len + L - 1) / L * L;
+
+			CHECK(x);
+			uint8_t *xp = plbuf_data(x), *xd = plbuf_sim_translate(s->dev,
+							plbuf_device_address(x), (uint64_t)slot);
+
+			CHECK(xd);
+			prepare(s, x, xp, xd, slot);
+			CHECK((inval ? plbuf_invalidate(x) : plbuf_flush(x)) == 0);
+			ref_sync(s->coherent, inval, 0, len);
+			compare(xp, xd, slot, "buffer", 0, len, inval);
+			CHECK(plbuf_free(x) == 0);
+			cases++;
+		}
+	return cases;
+}
+
+int main(void)
+{
+	const char *opts[2] = {"banks=A@0x40000000:4M line=64 check=0",
+			       "banks=A@0x40000000:4M:coherent line=64 check=0"};
+
+	for (int coherent = 0; coherent < 2; coherent++) {
+		struct setup s = {plbuf_open("sim", opts[coherent]), NULL, coherent};
+
+		CHECK(s.ctx && plbuf_ctx_line_size(s.ctx) == L);
+		s.dev = plbuf_sim_attach(plbuf_sim_name(s.ctx));
+		CHECK(s.dev);
+		long n = run(&s);
+
+		printf("%s bank: %ld cases agree with the reference model\n",
+		       coherent ? "coherent" : "non-coherent", n);
+		plbuf_sim_detach(s.dev);
+		plbuf_close(s.ctx);
+	}
+	return 0;
+}
