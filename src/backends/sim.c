@@ -492,6 +492,20 @@ static uint64_t owned_writes(const struct plbuf_sim_bankv *v, uint64_t lo, uint6
 {
 	uint64_t n = 0;
 
+	if (in_lo >= in_hi) { /* only lines the device wrote can matter: their state bytes first */
+		for (uint64_t i = lo / v->line, e = hi / v->line; i < e; i++) {
+			uint64_t x = i * v->line;
+
+			if (!(v->state[i] & PLBUF_SIM_LINE_DEV_WRITTEN) ||
+			    plbuf__sim_next_dirty(v, x, x + v->line) != x)
+				continue;
+			if (!n++)
+				*first = x;
+			*end = x + v->line;
+			*both = 1;
+		}
+		return n;
+	}
 	for (uint64_t x = plbuf__sim_next_dirty(v, lo, hi), y; x < hi;
 	     x = plbuf__sim_next_dirty(v, y, hi))
 		for (y = plbuf__sim_next_clean(v, x + v->line, hi); x < y; x += v->line) {
