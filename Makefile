@@ -161,7 +161,12 @@ fuzz:
 check-valgrind: all
 	tests/valgrind.sh $(BUILD)
 
-.PHONY: fuzz fuzzers check-valgrind
+# Real RTL under Verilator (verilog-axi's axi_cdma from ../shared/vendor) driven through plbuf's
+# register windows and interrupts: tests/suites/cosim.sh, docs/cosim.md.
+check-cosim: all
+	PLBUF_TEST_BUILD=$(BUILD) bash tests/suites/cosim.sh
+
+.PHONY: fuzz fuzzers check-valgrind check-cosim
 
 demo: all
 	$(BUILD)/plbuf demo
@@ -192,3 +197,11 @@ clean:
 
 .PHONY: all demo check install clean bench bench-programs
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d)
+
+# ---- the real u-dma-buf driver in the x86_64 QEMU guest (tests/qemu/udmabuf.sh), alone; with the
+# shim's side of the ABI comparison and the IOMMU refusal on the host first.
+check-udmabuf: all
+	$(BUILD)/tests/t_udmabuf_abi
+	$(BUILD)/tests/t_udmabuf_iommu
+	bash tests/suites/udmabuf.sh
+.PHONY: check-udmabuf

@@ -6,16 +6,53 @@
 
 #include "cli.h"
 
-static void json_str(const char *s)
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at most
+ * U+10FFFF), or 0 when s does not start one. */
+static int utf8_len(const unsigned char *s)
 {
+	int n;
+	unsigned min, c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, min = 0x80, c = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, min = 0x800, c = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, min = 0x10000, c = s[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* A JSON string, always valid: a bank name or PLBUF_BACKEND may hold any bytes.  A byte that is not
+ * part of valid UTF-8 is written as \u00XX (the code point of that byte's value), so the output
+ * parses and the byte can still be read off. */
+static void json_str(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
 	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
+	while (*s) {
+		int n = utf8_len(s);
+
+		if (*s == '"' || *s == '\\') {
 			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
+		} else if (*s < 0x20 || *s == 0x7f || n == 0) {
 			printf("\\u%04x", *s);
-		else
-			putchar(*s);
+			n = 1;
+		} else {
+			fwrite(s, 1, (size_t)n, stdout);
+		}
+		s += n ? n : 1;
 	}
 	putchar('"');
 }
@@ -50,8 +87,10 @@ int cmd_info(int argc, char **argv)
 	if (json) {
 		printf("{\"backends\":[");
 		for (int i = 0; i < n; i++) {
-			printf("%s{\"name\":\"%s\",\"rank\":%d,\"usable\":%s,\"why\":", i ? "," : "",
-			       p[i].name, p[i].rank, p[i].usable ? "true" : "false");
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(p[i].name);
+			printf(",\"rank\":%d,\"usable\":%s,\"why\":", p[i].rank,
+			       p[i].usable ? "true" : "false");
 			json_str(p[i].why);
 			printf("}");
 		}
@@ -67,7 +106,9 @@ int cmd_info(int argc, char **argv)
 			free(p);
 			return 1;
 		}
-		printf(",\"chosen\":\"%s\",\"reason\":", plbuf_ctx_backend(ctx));
+		printf(",\"chosen\":");
+		json_str(plbuf_ctx_backend(ctx));
+		printf(",\"reason\":");
 		json_str(forced && *forced ? "PLBUF_BACKEND" : plbuf_ctx_reason(ctx));
 		printf(",\"line_size\":%zu,\"banks\":[", plbuf_ctx_line_size(ctx));
 		for (int i = 0; i < plbuf_ctx_nbanks(ctx); i++) {

@@ -4,15 +4,26 @@
 
 #include "cli.h"
 
+static const char *const info_flags[] = {"--json", NULL};
+static const char *const demo_flags[] = {"--coherent", NULL};
+static const char *const bench_flags[] = {"--quick", NULL};
+
+/* Each command's flags, checked here once for all: an unknown flag is a usage error (exit 2), never
+ * ignored (`plbuf bench --bogus` used to run the whole benchmark).  dtype takes one argument as
+ * it is, since a string numpy rejects ("-i4") is its to judge. */
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 	const char *help;
+	const char *const *flags; /* NULL: arguments are not flags */
 } cmds[] = {
-	{"info", cmd_info, "[--json]       backends found, the one chosen and why, banks and free memory"},
-	{"dtype", cmd_dtype, "STR           how numpy (and plbuf) read a dtype string, as JSON"},
-	{"demo", cmd_demo, "[--coherent]   buffers handed to a simulated IP by device address"},
-	{"bench", cmd_bench, "[--quick]     allocation and sync latency beside glibc malloc"},
+	{"info", cmd_info, "[--json]       backends found, the one chosen and why, banks and free memory",
+	 info_flags},
+	{"dtype", cmd_dtype, "STR           how numpy (and plbuf) read a dtype string, as JSON", NULL},
+	{"demo", cmd_demo, "[--coherent]   buffers handed to a simulated IP by device address",
+	 demo_flags},
+	{"bench", cmd_bench, "[--quick]     allocation and sync latency beside glibc malloc",
+	 bench_flags},
 };
 
 const char *cli_size(uint64_t n, char *buf, size_t len)
@@ -47,9 +58,23 @@ int main(int argc, char **argv)
 		printf("plbuf %s\n", plbuf_version());
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name) != 0)
+			continue;
+		for (int a = 2; cmds[i].flags && a < argc; a++) {
+			int known = 0;
+
+			for (int f = 0; cmds[i].flags[f]; f++)
+				known |= !strcmp(argv[a], cmds[i].flags[f]) && a == 2;
+			if (!known) {
+				fprintf(stderr, "plbuf %s: %s \"%s\"\nusage: plbuf %s %s\n", cmds[i].name,
+					argv[a][0] == '-' ? "unknown option" : "unexpected argument",
+					argv[a], cmds[i].name, cmds[i].help);
+				return 2;
+			}
+		}
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "plbuf: unknown command \"%s\"\n", argv[1]);
 	return usage(stderr);
 }

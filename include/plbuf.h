@@ -13,6 +13,10 @@
  *    it (which file, ioctl, limit or argument).  The message is per thread.
  *  - Sizes, offsets and addresses are 64-bit everywhere, on 32-bit systems too.
  *  - Handles are opaque.  A context may be used from several threads at once.
+ *  - Lifecycles (docs/robustness.md shows the tests): a call on a closed context, or a second free
+ *    of a handle, fails with EBADF in the common case instead of touching freed memory; after
+ *    fork() the child keeps the parent's buffers but allocates only from its own contexts (see
+ *    plbuf_open).
  */
 #ifndef PLBUF_H
 #define PLBUF_H
@@ -72,14 +76,41 @@ int plbuf_dtype_parse(const char *str, struct plbuf_dtype_info *out);
 
 /* Opens a backend by name ("sim", "hugepage", "reserved", "vfio", "udmabuf", "xlnk", "zocl", "xrt"),
  * or the automatic choice when name is NULL or "auto".  options is a space-separated list of
- * key=value pairs understood by that backend (see docs/backends.md), or NULL.
- * The environment variable PLBUF_OPTIONS is appended to options, PLBUF_BACKEND overrides an
- * automatic choice, and PLBUF_ROOT prefixes every /dev, /sys and /proc path (for fixture trees). */
+ * key=value pairs understood by that backend (docs/backends/<name>.md lists them), or NULL.
+ * Sizes in options are decimal, or hexadecimal after 0x, with an optional K/M/G/T suffix; a
+ * leading 0 does not mean octal.
+ * The environment variable PLBUF_OPTIONS adds options to these: it may add keys or repeat one with
+ * the same value, but a key it gives another value than options does (banks=A... in the program,
+ * banks=B... in PLBUF_OPTIONS) fails with EINVAL naming both.  PLBUF_BACKEND overrides an
+ * automatic choice, and PLBUF_ROOT prefixes every /dev, /sys and /proc path (for fixture trees).
+ * The automatic choice takes the first backend, by rank, that probes usable and opens; if one that
+ * probed usable fails to open and none after it opens, its error is the one reported.
+ *
+ * fork(): in the child, a context opened before the fork is "inherited".  Its buffers stay mapped
+ * and usable (read, write, flush/invalidate, views, queries, plbuf_free of their handles), but its
+ * memory is the parent's: plbuf_allocate on it fails with EPERM, and freeing its buffers, closing
+ * it, or the child's exit gives nothing back to the pool or the driver (no BO closed, no IOVA
+ * unmapped, no CMA buffer or huge page freed, no file removed): only the child's bookkeeping goes.
+ * The child allocates from contexts it opens itself, or from its own default context
+ * (plbuf_default, ctx NULL), which is opened afresh in the child.  What this rests on: a
+ * pthread_atfork handler, so fork() and everything built on it (Python's os.fork, multiprocessing's
+ * fork method) are covered; a raw clone() system call is not. */
 plbuf_ctx *plbuf_open(const char *name, const char *options);
 /* Closes a context.  Buffers still allocated from it are released with it; their handles become
- * invalid.  NULL is ignored. */
+ * invalid (plbuf_free of one is EBADF).  NULL is ignored; closing an already closed context is
+ * ignored with an EBADF message.  Closing the default context is allowed: the next plbuf_default()
+ * (or plbuf_allocate with ctx NULL) opens a new one.
+ * A closed context's memory is kept aside and reused only after several later closes, so a call on
+ * it (plbuf_allocate, plbuf_ctx_nbanks, plbuf_ctx_bank, plbuf_ctx_describe, plbuf_close) fails with
+ * EBADF rather than reading freed memory.  What stays undetectable: a call after enough other
+ * contexts were opened and closed that its memory was reused (it then reaches a different,
+ * live context), the cheap queries (plbuf_data, plbuf_ctx_backend, ...), which check nothing, and a
+ * call that is still running in another thread when plbuf_close is called: as with close(2), the
+ * caller must not close a context while other threads use it. */
 void plbuf_close(plbuf_ctx *ctx);
-/* The process-wide default context, opened on first use as plbuf_open(NULL, NULL) would. */
+/* The process-wide default context, opened on first use as plbuf_open(NULL, NULL) would; opened
+ * again after plbuf_close() of it, and afresh in a forked child.  A failure to open is remembered
+ * (the same error each call) until the next fork(). */
 plbuf_ctx *plbuf_default(void);
 
 const char *plbuf_ctx_backend(const plbuf_ctx *ctx); /* "sim", "hugepage", ... */
@@ -130,7 +161,10 @@ enum plbuf_cacheable {
 struct plbuf_alloc_opts {
 	char order;                  /* 'C' (default when 0) or 'F' */
 	int cacheable;               /* enum plbuf_cacheable */
-	const char *bank;            /* memory bank by name (PYNQ's target=ol.DDR0); NULL: default */
+	const char *bank;            /* memory bank by name (PYNQ's target=ol.DDR0); NULL: bank 0,
+	                                or with max_device_address, the first bank (by index) low
+	                                enough for the buffer to fit below it, then the next such
+	                                bank if that one has no room */
 	uint64_t alignment;          /* device-address alignment, a power of two; 0: line size */
 	int zero;                    /* 1: fill with zeros (and make that visible to the device) */
 	uint64_t max_device_address; /* highest device address the IP can reach (e.g. 0xffffffff for
@@ -141,12 +175,15 @@ struct plbuf_alloc_opts {
 /* Allocates an array of the given shape and dtype: numpy.ndarray(shape, dtype, order=...).
  * ctx NULL means plbuf_default().  ndim may be 0 (a scalar).  Sub-array dtypes extend the
  * shape as numpy does.  Fails with:
+ *   EBADF  ctx was closed (see plbuf_close);
+ *   EPERM  ctx was inherited across fork() (see plbuf_open);
  *   EINVAL  a bad dtype, a negative or zero dimension, ndim out of [0, PLBUF_MAXDIM], bad opts;
  *   EOVERFLOW  the byte size does not fit in 64 bits (or in size_t);
  *   ENOENT  no bank of that name;
- *   ENOMEM  no memory (the message says how much was asked, how much is free where, and how to
- *           get more);
- *   ERANGE  no memory below max_device_address;
+ *   ENOMEM  no memory (the message says how much was asked, with what alignment, how much is
+ *           free where, and how to get more);
+ *   ERANGE  no memory below max_device_address: the bank lies above it, or its memory below it is
+ *           taken while there is room above (the limit applies to each buffer's bytes);
  *   EOPNOTSUPP  the bank cannot give memory of the cacheability asked, or cached memory there
  *           could not be cleaned (ARMv7 without a driver that syncs). */
 plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *shape, const char *dtype,
@@ -154,7 +191,12 @@ plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *shape, const 
 
 /* Releases a handle.  A view keeps its base's memory alive: freeing a base whose views are still
  * live invalidates the base handle at once and returns the memory when the last view is freed.
- * Returns 0; -EBADF for a handle that was already freed (when it can tell; NULL is fine). */
+ * Returns 0; -EBADF for a handle that was already freed, or whose context was closed (NULL is
+ * fine).  A freed handle is handed out again only after a quarantine (tens of later allocations
+ * from the same context, 8 from the same thread's cache), so `plbuf_free(a); c = plbuf_allocate();
+ * plbuf_free(a)` is EBADF and leaves c alone.  Undetectable: a stale handle used after its slot
+ * was reused (it then names another live buffer), and stale handles given to the queries below,
+ * which check nothing. */
 int plbuf_free(plbuf_buf *buf);
 
 /* ---------------------------------------------------------------- queries
@@ -278,6 +320,125 @@ int plbuf_sim_declare_write(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
  * the context: do not close it.  Returns -1 (errno EINVAL) when ctx is not a vfio context opened
  * with device=. */
 int plbuf_vfio_device_fd(const plbuf_ctx *ctx);
+
+/* ---------------------------------------------------------------- registers and interrupts
+ * The other half of talking to IP: its register window (PYNQ's MMIO) and its interrupt.  The same
+ * driver code runs on a board (UIO, /dev/mem, VFIO) and against a device model of the sim backend
+ * (a C model in the same process, or a model or RTL simulator in another: docs/cosim.md).
+ *
+ * Ordering.  Every register write is preceded by a barrier that orders all of the CPU's earlier
+ * memory accesses and cache maintenance before it, so a write that starts the IP cannot overtake
+ * plbuf_flush() or stores to an uncached buffer; every register read is followed by a barrier that
+ * orders it before all later accesses, so data read (or invalidated) after a "done" status is not
+ * read early.  aarch64: DMB OSHST + STR, LDR + DMB OSH; arm: DSB ST + STR, LDR + DMB; x86_64:
+ * SFENCE + MOV, MOV + compiler barrier; elsewhere a full fence (src/arch/io.h says why).
+ * Each access is one load or store of the width asked: offsets must be aligned to it (-EINVAL)
+ * and inside the window (-ERANGE).  A window may be used from several threads at once. */
+typedef struct plbuf_mmio plbuf_mmio; /* a register window */
+typedef struct plbuf_irq plbuf_irq;   /* an interrupt line */
+
+/* Map index `map` of a UIO device: dev is "uio0", "/dev/uio0", "0", or the device's name (its
+ * /sys/class/uio/uioN/name, e.g. "my_ip" from the device tree).  The window is the map's size,
+ * starting at its offset attribute.  Fails with ENOENT (no such device or map), EACCES, EINVAL. */
+plbuf_mmio *plbuf_mmio_open_uio(const char *dev, int map);
+/* length bytes of physical address space at phys, through /dev/mem (O_SYNC: uncached).  Root,
+ * and a kernel whose STRICT_DEVMEM lets the range through (MMIO of the PL is; RAM is not). */
+plbuf_mmio *plbuf_mmio_open_phys(uint64_t phys, uint64_t length);
+/* BAR bar (0-5) of the device of a vfio context opened with device= (plbuf_vfio_device_fd()):
+ * mapped when VFIO allows it, else read and written through the device fd (pread/pwrite). */
+plbuf_mmio *plbuf_mmio_open_vfio(plbuf_ctx *ctx, int bar);
+/* A register window that a device model serves for sim context ctx (plbuf_sim_model_*() below):
+ * in this process (its callbacks run in the caller's thread) or in another (each access is a
+ * request the model answers).  ENOENT while no model serves a window of that name (after waiting
+ * up to PLBUF_SIM_MODEL_WAIT seconds for one, 0 by default: an RTL simulator takes a while). */
+plbuf_mmio *plbuf_mmio_open_sim(plbuf_ctx *ctx, const char *window);
+/* Unmaps and releases the window.  NULL is ignored. */
+void plbuf_mmio_close(plbuf_mmio *m);
+uint64_t plbuf_mmio_length(const plbuf_mmio *m);
+/* Physical (bus) address of offset 0, or PLBUF_NO_ADDRESS when unknown (VFIO, sim). */
+uint64_t plbuf_mmio_address(const plbuf_mmio *m);
+
+/* Register accesses.  Return 0, or -EINVAL (misaligned, bad handle), -ERANGE (outside the
+ * window), -EIO (a sim model answered with a bus error, or its process died), -ETIMEDOUT (a sim
+ * model did not answer in PLBUF_SIM_REG_TIMEOUT seconds, 30 by default). */
+int plbuf_mmio_read8(plbuf_mmio *m, uint64_t off, uint8_t *val);
+int plbuf_mmio_read16(plbuf_mmio *m, uint64_t off, uint16_t *val);
+int plbuf_mmio_read32(plbuf_mmio *m, uint64_t off, uint32_t *val);
+int plbuf_mmio_read64(plbuf_mmio *m, uint64_t off, uint64_t *val);
+int plbuf_mmio_write8(plbuf_mmio *m, uint64_t off, uint8_t val);
+int plbuf_mmio_write16(plbuf_mmio *m, uint64_t off, uint16_t val);
+int plbuf_mmio_write32(plbuf_mmio *m, uint64_t off, uint32_t val);
+int plbuf_mmio_write64(plbuf_mmio *m, uint64_t off, uint64_t val);
+/* The same with the width in bytes (1, 2, 4, 8) as an argument, for bindings. */
+int plbuf_mmio_read(plbuf_mmio *m, uint64_t off, int width, uint64_t *val);
+int plbuf_mmio_write(plbuf_mmio *m, uint64_t off, int width, uint64_t val);
+
+/* Interrupts.  An open line is enabled (armed) at once and re-armed after each successful wait,
+ * before it returns, so an interrupt that follows the next start of the IP is never lost. */
+/* The interrupt of a UIO device (dev as for plbuf_mmio_open_uio()): UIO's protocol, a 4-byte
+ * write of 1 to enable (skipped when the driver has no irqcontrol), a 4-byte read of the count. */
+plbuf_irq *plbuf_irq_open_uio(const char *dev);
+/* Interrupt `vector` of irq index `index` of a vfio context's device: index 0 INTx (vector 0),
+ * 1 MSI, 2 MSI-X (VFIO_PCI_*_IRQ_INDEX), signalled through an eventfd (VFIO_DEVICE_SET_IRQS);
+ * INTx, which VFIO masks on delivery, is unmasked after each wait. */
+plbuf_irq *plbuf_irq_open_vfio(plbuf_ctx *ctx, int index, int vector);
+/* Interrupt line `line` (0-31) that a device model of sim context ctx raises
+ * (plbuf_sim_model_irq()); ENOENT (after PLBUF_SIM_MODEL_WAIT) while no model has opened ctx. */
+plbuf_irq *plbuf_irq_open_sim(plbuf_ctx *ctx, int line);
+/* Waits until the interrupt fires, at most timeout_ms milliseconds (-1: forever).  Returns the
+ * number of interrupts since the previous wait (>= 1), -ETIMEDOUT, or -errno. */
+int plbuf_irq_wait(plbuf_irq *irq, int timeout_ms);
+/* A descriptor that polls readable (POLLIN) while an interrupt is pending, for poll/epoll; then
+ * call plbuf_irq_wait(irq, 0).  Owned by irq: do not read or close it. */
+int plbuf_irq_fd(const plbuf_irq *irq);
+void plbuf_irq_close(plbuf_irq *irq);
+
+/* Device models on sim.  A model opens the register side of a sim context by its name
+ * (plbuf_sim_name()): a second shared-memory file, /dev/shm/<name>.regs, holds its windows (a
+ * mailbox each: the driver's request, a doorbell, the model's answer) and its interrupt counters;
+ * /dev/shm/<name>.irqN are FIFOs that make interrupts pollable.  The device side reaches memory
+ * only by device address, with plbuf_sim_read() / plbuf_sim_write() (plbuf_sim_attach()). */
+typedef struct plbuf_sim_model plbuf_sim_model;
+
+/* One driver access to a served window. */
+struct plbuf_sim_access {
+	int window;      /* index, as returned by plbuf_sim_model_window() */
+	int write;       /* 1 write, 0 read */
+	int width;       /* bytes: 1, 2, 4, 8 */
+	uint64_t offset; /* aligned to width, inside the window */
+	uint64_t value;  /* a write's value */
+	uint32_t seq;    /* the request's number, for plbuf_sim_model_reply() */
+};
+/* A model's answers: return 0 (and for a read, set *value), or a negative errno for a bus error
+ * (the driver's access fails with -EIO). */
+struct plbuf_sim_window_ops {
+	int (*read)(void *arg, uint64_t offset, int width, uint64_t *value);
+	int (*write)(void *arg, uint64_t offset, int width, uint64_t value);
+};
+
+/* Opens (creating it when first) the register side of sim context `name`.  The process that
+ * created it removes its files at plbuf_sim_model_close(). */
+plbuf_sim_model *plbuf_sim_model_open(const char *name);
+void plbuf_sim_model_close(plbuf_sim_model *m);
+/* Declares a window of length bytes.  With ops, the model answers by callbacks: a driver in this
+ * process calls them directly, one in another process has them called by
+ * plbuf_sim_model_serve().  Without ops (NULL), the model takes each access with
+ * plbuf_sim_model_next() and answers it with plbuf_sim_model_reply(), when it likes (an RTL
+ * simulator after the bus transaction's cycles).  Returns the window's index or -errno (EEXIST
+ * for a name already served, ENOSPC past 16 windows). */
+int plbuf_sim_model_window(plbuf_sim_model *m, const char *window, uint64_t length,
+                           const struct plbuf_sim_window_ops *ops, void *arg);
+/* The next driver access to a window without ops, waiting at most timeout_ms (0: do not wait,
+ * -1: forever).  Returns 1 and fills *a, 0 when none came, or -errno. */
+int plbuf_sim_model_next(plbuf_sim_model *m, struct plbuf_sim_access *a, int timeout_ms);
+/* Completes access a: value for a read, status 0 or a negative errno (a bus error). */
+int plbuf_sim_model_reply(plbuf_sim_model *m, const struct plbuf_sim_access *a, uint64_t value,
+                          int status);
+/* Answers, by their callbacks, the accesses that drivers in other processes made to windows with
+ * ops, waiting at most timeout_ms for the first.  Returns how many it answered, or -errno. */
+int plbuf_sim_model_serve(plbuf_sim_model *m, int timeout_ms);
+/* Raises interrupt line `line` (0-31): a driver's plbuf_irq_wait() on it returns. */
+int plbuf_sim_model_irq(plbuf_sim_model *m, int line);
 
 /* ---------------------------------------------------------------- version */
 const char *plbuf_version(void);

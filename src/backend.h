@@ -14,7 +14,7 @@
  *    adds one chunk per bank with plbuf__bank_add_chunk(); the core sub-allocates inside it and
  *    never calls chunk_alloc for that bank.
  *  - dynamic: memory is obtained on demand (hugepage, vfio, xlnk, zocl, xrt).  The core calls
- *    chunk_alloc() for a pool chunk (ctx->chunk_size, carved into small buffers) or for one large
+ *    chunk_alloc() for a pool chunk (plbuf__chunk_size(), carved into small buffers) or for one large
  *    buffer, and chunk_free() when it is empty again.
  */
 #ifndef PLBUF_BACKEND_H
@@ -46,7 +46,7 @@ struct plbuf_chunk {
 	uint64_t phys;       /* CPU physical address of byte 0, or PLBUF_NO_ADDRESS */
 	uint64_t size;       /* bytes */
 	unsigned flags;      /* PLBUF_CHUNK_* */
-	int bank;            /* index into ctx->banks */
+	int bank;            /* its bank: the index plbuf__bank_add() returned */
 	void *priv;          /* the backend's own (fd, BO handle, id, mapping length, ...) */
 	uint64_t priv_u64;
 };
@@ -75,6 +75,8 @@ struct plbuf_watch {
 	const char *msg;             /* BAD_SYNC: the core's error message */
 };
 
+/* Rows look alike, and so do the few lines of open() and close() around the private state: that
+ * is the point of a table (`duplicates` lists them as pairs; they are deliberate). */
 struct plbuf_backend {
 	const char *name;
 	const char *summary;

@@ -1,9 +1,13 @@
 /*
  * buffer.c - allocate, free and describe buffers: the hot path.
  *
- * Handles come from a per-context free list and are never returned to libc while the context
- * lives, so a stale handle still points at plbuf memory whose magic says "freed": a double free is
- * reported (-EBADF) instead of corrupting the heap.
+ * Handles come from a per-context free list and are never returned to libc (not even when the
+ * context closes: context.c keeps closed contexts for reuse), so a stale handle still points at
+ * plbuf memory whose magic says "freed": a double free is reported (-EBADF) instead of corrupting
+ * the heap.  The list is a FIFO with a quarantine: a freed handle goes to its tail and is handed
+ * out again only after PLBUF_HANDLE_QUARANTINE others, so that `free(a); c = alloc(); free(a)`
+ * finds a still freed instead of freeing c.  (Threads' caches keep a quarantine of their own,
+ * tcache.h.)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,43 +16,49 @@
 #include "context.h"
 
 #define HANDLES_PER_BLOCK 64
+#define PLBUF_HANDLE_QUARANTINE 32
 
 struct plbuf_handle_block {
 	struct plbuf_handle_block *next;
 	struct plbuf_buf h[HANDLES_PER_BLOCK];
 };
 
+void plbuf__handle_put(struct plbuf_ctx *ctx, struct plbuf_buf *b)
+{
+	b->magic = PLBUF_MAGIC_DEAD;
+	b->next_free = NULL;
+	if (ctx->free_tail)
+		ctx->free_tail->next_free = b;
+	else
+		ctx->free_handles = b;
+	ctx->free_tail = b;
+	ctx->nfree_handles++;
+}
+
 struct plbuf_buf *plbuf__handle_get(struct plbuf_ctx *ctx)
 {
-	struct plbuf_buf *b = ctx->free_handles;
+	struct plbuf_buf *b;
 
-	if (!b) {
+	if (ctx->nfree_handles <= PLBUF_HANDLE_QUARANTINE) {
 		struct plbuf_handle_block *blk = calloc(1, sizeof(*blk));
 
 		if (!blk)
 			return NULL;
 		blk->next = ctx->handle_blocks;
 		ctx->handle_blocks = blk;
-		for (int i = HANDLES_PER_BLOCK - 1; i >= 0; i--) {
-			blk->h[i].magic = PLBUF_MAGIC_DEAD;
-			blk->h[i].next_free = ctx->free_handles;
-			ctx->free_handles = &blk->h[i];
-		}
-		b = ctx->free_handles;
+		for (int i = 0; i < HANDLES_PER_BLOCK; i++)
+			plbuf__handle_put(ctx, &blk->h[i]);
 	}
+	b = ctx->free_handles;
 	ctx->free_handles = b->next_free;
+	if (!ctx->free_handles)
+		ctx->free_tail = NULL;
+	ctx->nfree_handles--;
 	b->next_free = NULL;
 	b->magic = PLBUF_MAGIC_LIVE;
 	b->ctx = ctx;
 	b->base_dead = 0;
 	return b;
-}
-
-void plbuf__handle_put(struct plbuf_ctx *ctx, struct plbuf_buf *b)
-{
-	b->magic = PLBUF_MAGIC_DEAD;
-	b->next_free = ctx->free_handles;
-	ctx->free_handles = b;
 }
 
 /* ---------------------------------------------------------------- layout */
@@ -133,36 +143,23 @@ static struct plbuf_dtype_entry *dtype_intern(struct plbuf_ctx *ctx, const char 
 	return e;
 }
 
-/* Inline: dtype strings are a few bytes, shorter than a call to strcmp. */
-static inline int streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
 /* The thread's last few dtype strings first (no lock: interned entries live as long as ctx), then
  * the context's table. */
 static const struct plbuf_dtype_info *dtype_get(struct plbuf_ctx *ctx, struct plbuf_tcache *tc,
 						const char *str)
 {
+	const struct plbuf_dtype_info *dt = tc ? plbuf__tc_dtype_find(tc, str) : NULL;
 	struct plbuf_dtype_entry *e;
 
-	if (tc)
-		for (int i = 0; i < PLBUF_TC_DTYPES && tc->dt_key[i]; i++)
-			if (streq(tc->dt_key[i], str))
-				return tc->dt_info[i];
+	if (dt)
+		return dt;
 	pthread_mutex_lock(&ctx->lock);
 	e = dtype_intern(ctx, str);
 	pthread_mutex_unlock(&ctx->lock);
 	if (!e)
 		return NULL;
-	if (tc) {
-		unsigned i = tc->dt_next++ % PLBUF_TC_DTYPES;
-
-		tc->dt_key[i] = e->key;
-		tc->dt_info[i] = &e->info;
-	}
+	if (tc)
+		plbuf__tc_dtype_keep(tc, e->key, &e->info);
 	return &e->info;
 }
 
@@ -204,27 +201,34 @@ static int check_shape(int ndim, const int64_t *shape, const struct plbuf_dtype_
 }
 
 /* A cached buffer of class cls: its slot is aligned to the class's size, so to any alignment that
- * leads to this class; only the device-address limit remains to check. */
+ * leads to this class; only the device-address limit remains to check.  The memory comes back
+ * under the oldest handle of the thread's quarantine, and the handle it was freed under takes
+ * that handle's place (see tcache.h). */
 static struct plbuf_buf *tc_pop(struct plbuf_tcache *tc, int bank, int cached, int cls,
 				uint64_t max_dev)
 {
-	struct plbuf_buf *b = plbuf__tc_pop(tc, bank, cached, cls);
+	struct plbuf_buf *b = plbuf__tc_pop(tc, bank, cached, cls), *h;
 
 	if (b && b->mem.dev + b->mem.size - 1 > max_dev) {
 		plbuf__tc_push(tc, bank, cached, cls, b); /* the place it just left */
 		b = NULL;
 	}
-	if (b) {
-		b->magic = PLBUF_MAGIC_LIVE;
-		b->base_dead = 0;
+	if (!b)
+		return NULL;
+	if ((h = tc->q[tc->qi]) != NULL) {
+		tc->q[tc->qi] = b;
+		tc->qi = (tc->qi + 1) % PLBUF_TC_QUAR;
+		h->mem = b->mem;
+		memset(&b->mem, 0, sizeof(b->mem));
+		b = h;
 	}
+	b->magic = PLBUF_MAGIC_LIVE;
+	b->base_dead = 0;
 	return b;
 }
 
 static int find_bank(struct plbuf_ctx *ctx, const char *name)
 {
-	if (!name || !*name)
-		return 0;
 	for (int i = 0; i < ctx->nbanks; i++)
 		if (strcmp(ctx->banks[i].name, name) == 0)
 			return i;
@@ -236,6 +240,48 @@ static int find_bank(struct plbuf_ctx *ctx, const char *name)
 					ctx->banks[i].name);
 	return plbuf__err(ENOENT, "no bank \"%s\" in backend %s; its banks are: %s", name,
 			  ctx->be->name, names);
+}
+
+/* With no bank named, a buffer with a device-address limit goes to the first bank, by index, that
+ * does not start too high to hold it below the limit (a bank of unknown base may); bank 0 when no
+ * bank qualifies (its error then says why).  Returns the bank after `after`, or -1 when none. */
+static int next_default_bank(const struct plbuf_ctx *ctx, int after, uint64_t nbytes,
+			     uint64_t max_dev)
+{
+	for (int i = after + 1; i < ctx->nbanks; i++) {
+		uint64_t base = ctx->banks[i].base;
+
+		if (max_dev == UINT64_MAX || (base <= max_dev && nbytes - 1 <= max_dev - base))
+			return i;
+	}
+	return -1;
+}
+
+/* No memory below max_device_address: if a bank that could take the buffer (the named one, or
+ * any when none was named) has room for it above the limit, the limit is what failed: ERANGE, as
+ * plbuf.h says, not "give the bank more memory". */
+static void limit_failure(struct plbuf_ctx *ctx, int named_bank, uint64_t nbytes, uint64_t max_dev,
+			  int *err, char *msg, size_t len)
+{
+	for (int i = 0; i < ctx->nbanks; i++) {
+		uint64_t free_b, largest;
+
+		if (named_bank >= 0 && i != named_bank)
+			continue;
+		pthread_mutex_lock(&ctx->lock);
+		plbuf__pool_stats(ctx, i, &free_b, &largest);
+		pthread_mutex_unlock(&ctx->lock);
+		if (largest >= nbytes) {
+			*err = -ERANGE;
+			snprintf(msg, len, "%s: no room for %llu bytes below max_device_address 0x%llx, "
+				 "while bank %s has a free block of %llu bytes above it: free buffers "
+				 "that lie below the limit, or reserve memory lower down",
+				 ctx->be->name, (unsigned long long)nbytes,
+				 (unsigned long long)max_dev, ctx->banks[i].name,
+				 (unsigned long long)largest);
+			return;
+		}
+	}
 }
 
 /*
@@ -282,12 +328,14 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 	struct plbuf_tcache *tc;
 	struct plbuf_buf *b;
 	uint64_t nbytes = 0, align, max_dev;
-	int bank, cached, cls, err;
-	char order;
+	int bank, cached, cls, err, named, first_err = 0;
+	char order, first_msg[512];
 
 	if (!opts)
 		opts = &defaults;
 	if (!ctx && !(ctx = plbuf_default()))
+		return NULL;
+	if (plbuf__ctx_usable(ctx, "plbuf_allocate") < 0)
 		return NULL;
 	order = opts->order ? opts->order : 'C';
 	if (order != 'C' && order != 'F')
@@ -309,18 +357,22 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 		return NULL;
 	if (check_shape(ndim, shape, dt, &nbytes) < 0)
 		return NULL;
-	bank = opts->bank && *opts->bank ? find_bank(ctx, opts->bank) : 0;
-	if (bank < 0)
+	named = opts->bank && *opts->bank;
+	if (named && (bank = find_bank(ctx, opts->bank)) < 0)
 		return NULL;
+	if (!named && (bank = next_default_bank(ctx, -1, nbytes, max_dev)) < 0)
+		bank = 0;
 	if (align < dt->alignment)
 		align = dt->alignment;
-	cached = opts->cacheable == PLBUF_CACHEABLE_DEFAULT ? ctx->banks[bank].cached_default
-							     : opts->cacheable == PLBUF_CACHEABLE_YES;
-	b = NULL;
-	if (tc && bank < PLBUF_TC_BANKS &&
-	    (cls = plbuf__pool_class(nbytes, align, ctx->line_size)) >= 0)
-		b = tc_pop(tc, bank, cached, cls, max_dev);
-	if (!b) {
+	for (;;) {
+		cached = opts->cacheable == PLBUF_CACHEABLE_DEFAULT ? ctx->banks[bank].cached_default
+								     : opts->cacheable == PLBUF_CACHEABLE_YES;
+		b = NULL;
+		if (tc && bank < PLBUF_TC_BANKS &&
+		    (cls = plbuf__pool_class(nbytes, align, ctx->line_size)) >= 0)
+			b = tc_pop(tc, bank, cached, cls, max_dev);
+		if (b)
+			break;
 		pthread_mutex_lock(&ctx->lock);
 		b = plbuf__handle_get(ctx);
 		if (!b) {
@@ -331,8 +383,21 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 		if (err < 0)
 			plbuf__handle_put(ctx, b);
 		pthread_mutex_unlock(&ctx->lock);
-		if (err < 0)
-			return NULL;
+		if (err == 0)
+			break;
+		/* The default bank is full below the limit: the next bank low enough may not be.  The
+		 * first bank's error is the one reported if none can. */
+		if (!first_err) {
+			first_err = err;
+			snprintf(first_msg, sizeof(first_msg), "%s", plbuf_errmsg());
+		}
+		if (named || (err != -ENOMEM && err != -ERANGE) ||
+		    (bank = next_default_bank(ctx, bank, nbytes, max_dev)) < 0) {
+			if (first_err == -ENOMEM && max_dev != UINT64_MAX)
+				limit_failure(ctx, named ? bank : -1, nbytes, max_dev, &first_err,
+					      first_msg, sizeof(first_msg));
+			return plbuf__errp(-first_err, "%s", first_msg);
+		}
 	}
 
 	b->base = b;
@@ -365,13 +430,21 @@ PLBUF_EXPORT plbuf_buf *plbuf_allocate(plbuf_ctx *ctx, int ndim, const int64_t *
 /* ---------------------------------------------------------------- free */
 
 /* Small buffers go to this thread's cache, handle and memory together; when that magazine is full,
- * half of it goes back to the pool in one trip through the lock. */
+ * half of it goes back to the pool in one trip through the lock.  In a forked child, a buffer of
+ * an inherited context is the parent's memory: only the child's handle is given back. */
 static void release_base(struct plbuf_buf *base)
 {
 	struct plbuf_ctx *ctx = base->ctx;
 	struct plbuf_slab *s = base->mem.slab;
 	struct plbuf_tcache *tc = NULL;
 
+	if (plbuf__inherited(ctx)) {
+		pthread_mutex_lock(&ctx->lock);
+		memset(&base->mem, 0, sizeof(base->mem));
+		plbuf__handle_put(ctx, base);
+		pthread_mutex_unlock(&ctx->lock);
+		return;
+	}
 	if (s && s->bank < PLBUF_TC_BANKS && (tc = plbuf__tcache_get(ctx, ctx->id)) != NULL) {
 		base->magic = PLBUF_MAGIC_DEAD;
 		if (plbuf__tc_push(tc, s->bank, s->cached, s->cls, base))
@@ -392,7 +465,8 @@ PLBUF_EXPORT int plbuf_free(plbuf_buf *b)
 	if (!b)
 		return 0;
 	if (b->magic != PLBUF_MAGIC_LIVE || (b->base == b && b->base_dead))
-		return plbuf__err(EBADF, "plbuf_free: handle %p was already freed", (void *)b);
+		return plbuf__err(EBADF, "plbuf_free: handle %p was already freed (or its context "
+				  "closed)", (void *)b);
 	struct plbuf_buf *base = b->base;
 
 	if (b != base) {
@@ -455,23 +529,20 @@ PLBUF_EXPORT void plbuf_span(const plbuf_buf *b, int64_t *lo, int64_t *hi)
 	*hi = b->span_hi;
 }
 
-/* plbuf_close(): the memory of every buffer still allocated goes back to the pool, and every
- * handle, live or not, back to libc. */
 void plbuf__handles_release_all(struct plbuf_ctx *ctx)
 {
-	struct plbuf_handle_block *blk, *next;
+	int inherited = plbuf__inherited(ctx);
 
-	for (blk = ctx->handle_blocks; blk; blk = blk->next)
+	ctx->free_handles = ctx->free_tail = NULL;
+	ctx->nfree_handles = 0;
+	for (struct plbuf_handle_block *blk = ctx->handle_blocks; blk; blk = blk->next)
 		for (int i = 0; i < HANDLES_PER_BLOCK; i++) {
 			struct plbuf_buf *b = &blk->h[i];
 
-			if (b->magic == PLBUF_MAGIC_LIVE && b->base == b && (b->mem.r || b->mem.slab))
+			if (!inherited && b->magic == PLBUF_MAGIC_LIVE && b->base == b &&
+			    (b->mem.r || b->mem.slab))
 				plbuf__pool_free(ctx, &b->mem);
+			memset(&b->mem, 0, sizeof(b->mem));
+			plbuf__handle_put(ctx, b);
 		}
-	for (blk = ctx->handle_blocks; blk; blk = next) {
-		next = blk->next;
-		free(blk);
-	}
-	ctx->handle_blocks = NULL;
-	ctx->free_handles = NULL;
 }

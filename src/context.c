@@ -1,5 +1,18 @@
 /*
- * context.c - opening a backend (by name or by the automatic choice), its banks, and closing it.
+ * context.c - opening a backend (by name or by the automatic choice), its banks, and closing it;
+ * the default context; what fork() does to contexts.
+ *
+ * Lifecycle rules (include/plbuf.h says them to users, docs/robustness.md shows the tests):
+ *  - A closed context's memory is not returned to libc: it waits in a FIFO of CTX_QUARANTINE
+ *    closed contexts before a plbuf_open() reuses it, so a call on a closed context finds
+ *    PLBUF_CTX_CLOSED and fails with EBADF instead of reading freed memory; its handles (kept
+ *    with it) read "freed".
+ *  - fork(): a context opened before the fork is "inherited" in the child.  Its memory (fixed
+ *    banks, chunks, BOs, IOVA mappings) is the parent's: the child keeps the buffers mapped and
+ *    may read, write, sync, view and free its handles, but the context refuses to allocate
+ *    (EPERM), and nothing the child does reaches the pool or the backend: freeing or closing
+ *    only drops the child's bookkeeping, so no chunk_free()/close() ioctl, unlink or unmap of the
+ *    parent's.  The default context reopens afresh in the child.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +21,11 @@
 
 #include "context.h"
 #include "options.h"
+
+/* Closed contexts kept before one is reused (see above). */
+#define CTX_QUARANTINE 4
+
+unsigned plbuf__forkgen;
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -85,15 +103,18 @@ static int open_backend(struct plbuf_ctx *ctx, const struct plbuf_backend *be, c
 {
 	struct plbuf_kv kv = {0};
 	const char *env = getenv("PLBUF_OPTIONS"), *unused;
-	int err, opened = 0;
+	int err, nprog, opened = 0;
 
 	ctx->be = be;
 	ctx->line_size = plbuf__arch_line_size();
 	ctx->chunk_size = 4u << 20;
 	ctx->pool.slab_bytes = 256u << 10;
 	err = plbuf__kv_parse(&kv, options);
+	nprog = kv.n;
 	if (!err)
 		err = plbuf__kv_parse(&kv, env);
+	if (!err)
+		err = plbuf__kv_conflict(&kv, nprog);
 	if (!err && be->priv_size && !(ctx->priv = calloc(1, be->priv_size)))
 		err = plbuf__err(ENOMEM, "out of process memory");
 	if (!err) {
@@ -101,8 +122,8 @@ static int open_backend(struct plbuf_ctx *ctx, const struct plbuf_backend *be, c
 		err = be->open(ctx, &kv);
 	}
 	if (!err && (unused = plbuf__kv_unused(&kv)) != NULL)
-		err = plbuf__err(EINVAL, "backend %s has no option \"%s\" (see docs/backends.md)",
-				 be->name, unused);
+		err = plbuf__err(EINVAL, "backend %s has no option \"%s\" (see docs/backends/%s.md)",
+				 be->name, unused, be->name);
 	plbuf__kv_free(&kv);
 	if (!err && ctx->nbanks == 0)
 		err = plbuf__err(ENODEV, "backend %s found no memory bank", be->name);
@@ -118,12 +139,121 @@ static int open_backend(struct plbuf_ctx *ctx, const struct plbuf_backend *be, c
 	return 0;
 }
 
+/* ---------------------------------------------------------------- context memory and fork() */
+
+static pthread_mutex_t closed_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct plbuf_ctx *closed_head, *closed_tail;
+static int nclosed;
+
+static plbuf_ctx *_Atomic default_ctx;
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
+static int default_err;
+static unsigned default_err_gen;
+static char default_msg[512];
+
+static void prefork(void)
+{
+	pthread_mutex_lock(&default_lock);
+	pthread_mutex_lock(&closed_lock);
+	plbuf__tcache_prefork();
+}
+
+static void postfork_parent(void)
+{
+	plbuf__tcache_postfork(0);
+	pthread_mutex_unlock(&closed_lock);
+	pthread_mutex_unlock(&default_lock);
+}
+
+static void postfork_child(void)
+{
+	/* Every context open now is inherited from here on (plbuf__inherited). */
+	plbuf__forkgen++;
+	plbuf__tcache_postfork(1);
+	pthread_mutex_unlock(&closed_lock);
+	pthread_mutex_init(&closed_lock, NULL);
+	pthread_mutex_unlock(&default_lock);
+	pthread_mutex_init(&default_lock, NULL);
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void atfork_register(void)
+{
+	pthread_atfork(prefork, postfork_parent, postfork_child);
+}
+
+/* Fresh (zeroed) context memory: a closed context's once CTX_QUARANTINE others wait behind it,
+ * else new.  A reused one keeps its handle blocks, all freed, as its free list. */
+static struct plbuf_ctx *ctx_new(void)
+{
+	struct plbuf_ctx *ctx = NULL;
+
+	pthread_mutex_lock(&closed_lock);
+	if (nclosed > CTX_QUARANTINE) {
+		ctx = closed_head;
+		closed_head = ctx->closed_next;
+		if (!closed_head)
+			closed_tail = NULL;
+		nclosed--;
+	}
+	pthread_mutex_unlock(&closed_lock);
+	if (ctx) {
+		struct plbuf_buf *fh = ctx->free_handles, *ft = ctx->free_tail;
+		struct plbuf_handle_block *hb = ctx->handle_blocks;
+		unsigned nf = ctx->nfree_handles;
+
+		memset(ctx, 0, sizeof(*ctx));
+		ctx->free_handles = fh;
+		ctx->free_tail = ft;
+		ctx->handle_blocks = hb;
+		ctx->nfree_handles = nf;
+	} else if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
+		return NULL;
+	}
+	pthread_mutex_init(&ctx->lock, NULL);
+	ctx->forkgen = plbuf__forkgen;
+	return ctx;
+}
+
+/* A context that is closed, or failed to open, waits for reuse: never back to libc. */
+static void ctx_retire(struct plbuf_ctx *ctx)
+{
+	ctx->magic = PLBUF_CTX_CLOSED;
+	ctx->closed_next = NULL;
+	pthread_mutex_lock(&closed_lock);
+	if (closed_tail)
+		closed_tail->closed_next = ctx;
+	else
+		closed_head = ctx;
+	closed_tail = ctx;
+	nclosed++;
+	pthread_mutex_unlock(&closed_lock);
+}
+
+int plbuf__ctx_refuse(const struct plbuf_ctx *ctx, const char *fn)
+{
+	if (!ctx)
+		return plbuf__err(EINVAL, "%s: context is NULL", fn);
+	if (ctx->magic != PLBUF_CTX_LIVE)
+		return plbuf__err(EBADF, "%s: context %p was closed (plbuf_close); open another",
+				  fn, (const void *)ctx);
+	return plbuf__err(EPERM, "%s: this %s context was opened before fork() and is inherited: "
+			  "its memory is the parent's, so this process may use the buffers it "
+			  "inherited but not allocate from it; open a context in this process "
+			  "(plbuf_open, or ctx NULL for this process's own default context)", fn,
+			  ctx->be->name);
+}
+
+/* ---------------------------------------------------------------- open, close, default */
+
 PLBUF_EXPORT plbuf_ctx *plbuf_open(const char *name, const char *options)
 {
 	const struct plbuf_backend *order[64];
 	struct plbuf_ctx *ctx;
 	int err = -ENODEV;
 
+	pthread_once(&atfork_once, atfork_register);
 	if (!name || !*name || strcmp(name, "auto") == 0) {
 		const char *env = getenv("PLBUF_BACKEND");
 
@@ -132,10 +262,9 @@ PLBUF_EXPORT plbuf_ctx *plbuf_open(const char *name, const char *options)
 		else
 			name = NULL;
 	}
-	ctx = calloc(1, sizeof(*ctx));
+	ctx = ctx_new();
 	if (!ctx)
 		return plbuf__errp(ENOMEM, "out of process memory");
-	pthread_mutex_init(&ctx->lock, NULL);
 
 	if (name) {
 		const struct plbuf_backend *be = plbuf__backend_find(name);
@@ -152,9 +281,13 @@ PLBUF_EXPORT plbuf_ctx *plbuf_open(const char *name, const char *options)
 			err = open_backend(ctx, be, options);
 		}
 	} else {
-		/* The automatic choice: the first backend, by rank, that probes and opens. */
-		int n = nbackends(), len = 0;
-		char why[256], skipped[300] = "";
+		/* The automatic choice: the first backend, by rank, that probes and opens.  A backend
+		 * that probes usable but fails to open is the one the user meant: if no later one
+		 * opens, its error is reported, not the last one tried; if one does, the reason says
+		 * why the first failed. */
+		int n = nbackends(), len = 0, first_err = 0;
+		char why[256], skipped[300] = "", first_msg[400] = "";
+		const char *first_be = NULL;
 
 		by_rank(order);
 		for (int i = 0; i < n; i++) {
@@ -167,23 +300,35 @@ PLBUF_EXPORT plbuf_ctx *plbuf_open(const char *name, const char *options)
 			err = open_backend(ctx, order[i], options);
 			if (!err) {
 				snprintf(ctx->reason, sizeof(ctx->reason),
-					 "first usable backend by rank%s%s%s", skipped[0] ? " (" : "",
-					 skipped, skipped[0] ? " not usable here; see plbuf info)" : "");
+					 "first usable backend by rank%s%s%s%s%s%s%s", skipped[0] ? " (" : "",
+					 skipped, skipped[0] ? " not usable here; see plbuf info)" : "",
+					 first_be ? "; " : "", first_be ? first_be : "",
+					 first_be ? " probed usable but failed to open: " : "",
+					 first_msg);
 				break;
+			}
+			if (!first_err) {
+				first_err = err;
+				first_be = order[i]->name;
+				snprintf(first_msg, sizeof(first_msg), "%s", plbuf_errmsg());
 			}
 			if (len < (int)sizeof(skipped) - 2)
 				len += snprintf(skipped + len, sizeof(skipped) - (size_t)len, "%s%s",
 						len ? ", " : "", order[i]->name);
 		}
+		if (err && first_err)
+			err = plbuf__err(first_err, "automatic choice: %s, the first usable backend, "
+					 "failed to open: %s", first_be, first_msg);
 	}
 	if (err) {
 		int e = errno;
 
 		pthread_mutex_destroy(&ctx->lock);
-		free(ctx);
+		ctx_retire(ctx);
 		errno = e;
 		return NULL;
 	}
+	ctx->magic = PLBUF_CTX_LIVE;
 	plbuf__tcache_ctx_init(ctx);
 	return ctx;
 }
@@ -192,12 +337,31 @@ PLBUF_EXPORT void plbuf_close(plbuf_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	/* Every thread's cached buffers, then those still allocated, go back before the banks. */
+	if (ctx->magic != PLBUF_CTX_LIVE) {
+		plbuf__err(EBADF, "plbuf_close: context %p was already closed", (void *)ctx);
+		return;
+	}
+	/* Closing the default context is allowed: the next plbuf_default() (or plbuf_allocate with
+	 * ctx NULL) opens a new one. */
+	if (atomic_load(&default_ctx) == ctx) {
+		pthread_mutex_lock(&default_lock);
+		if (atomic_load(&default_ctx) == ctx)
+			atomic_store(&default_ctx, NULL);
+		pthread_mutex_unlock(&default_lock);
+	}
+	ctx->magic = PLBUF_CTX_CLOSED;
+	/* Every thread's cached buffers, then those still allocated, go back before the banks.  An
+	 * inherited context gives nothing back: pool.c and tcache.c drop only the bookkeeping. */
 	plbuf__tcache_ctx_fini(ctx);
 	plbuf__handles_release_all(ctx);
 	plbuf__pool_destroy(ctx);
-	ctx->be->close(ctx);
-	free(ctx->priv);
+	/* An inherited context's backend state stays as the fork left it (the sim backend, for one,
+	 * still lists it for exit-time cleanup): close() is the parent's to call. */
+	if (!plbuf__inherited(ctx)) {
+		ctx->be->close(ctx);
+		free(ctx->priv);
+	}
+	ctx->priv = NULL;
 	for (int i = 0; i < 64; i++)
 		while (ctx->dtypes[i]) {
 			struct plbuf_dtype_entry *e = ctx->dtypes[i];
@@ -206,29 +370,56 @@ PLBUF_EXPORT void plbuf_close(plbuf_ctx *ctx)
 			free(e);
 		}
 	pthread_mutex_destroy(&ctx->lock);
-	free(ctx);
+	ctx_retire(ctx);
 }
 
-static plbuf_ctx *default_ctx;
-static int default_err;
-static char default_msg[512];
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
-
-static void open_default(void)
+static plbuf_ctx *default_slow(void)
 {
-	default_ctx = plbuf_open(NULL, NULL);
-	if (!default_ctx) {
-		default_err = errno;
-		snprintf(default_msg, sizeof(default_msg), "%s", plbuf_errmsg());
+	plbuf_ctx *ctx;
+
+	pthread_once(&atfork_once, atfork_register);
+	pthread_mutex_lock(&default_lock);
+	ctx = atomic_load(&default_ctx);
+	if (ctx && !plbuf__inherited(ctx)) {
+		pthread_mutex_unlock(&default_lock);
+		return ctx;
 	}
+	/* A failure is remembered (each allocate would probe every backend again), except across
+	 * fork(): the child tries for itself. */
+	if (default_err && default_err_gen == plbuf__forkgen) {
+		pthread_mutex_unlock(&default_lock);
+		return plbuf__errp(default_err, "default context: %s", default_msg);
+	}
+	/* An inherited default stays open for the buffers the child inherited from it. */
+	ctx = plbuf_open(NULL, NULL);
+	if (!ctx) {
+		default_err = errno;
+		default_err_gen = plbuf__forkgen;
+		snprintf(default_msg, sizeof(default_msg), "%s", plbuf_errmsg());
+		pthread_mutex_unlock(&default_lock);
+		return plbuf__errp(default_err, "default context: %s", default_msg);
+	}
+	default_err = 0;
+	atomic_store(&default_ctx, ctx);
+	pthread_mutex_unlock(&default_lock);
+	return ctx;
 }
 
 PLBUF_EXPORT plbuf_ctx *plbuf_default(void)
 {
-	pthread_once(&default_once, open_default);
-	if (!default_ctx)
-		return plbuf__errp(default_err, "default context: %s", default_msg);
-	return default_ctx;
+	plbuf_ctx *ctx = atomic_load_explicit(&default_ctx, memory_order_acquire);
+
+	if (ctx && !plbuf__inherited(ctx))
+		return ctx;
+	return default_slow();
+}
+
+/* Queries other than allocation work on an inherited context, not on a closed one. */
+static int ctx_open_check(const plbuf_ctx *ctx, const char *fn)
+{
+	if (ctx && ctx->magic == PLBUF_CTX_LIVE)
+		return 0;
+	return plbuf__ctx_refuse(ctx, fn);
 }
 
 PLBUF_EXPORT const char *plbuf_ctx_backend(const plbuf_ctx *ctx)
@@ -248,8 +439,8 @@ PLBUF_EXPORT int plbuf_ctx_describe(plbuf_ctx *ctx, char *buf, size_t len)
 	FILE *f;
 	int ret;
 
-	if (!ctx)
-		return plbuf__err(EINVAL, "context is NULL");
+	if ((ret = ctx_open_check(ctx, "plbuf_ctx_describe")) < 0)
+		return ret;
 	f = open_memstream(&text, &n);
 	if (!f)
 		return plbuf__err(ENOMEM, "out of process memory");
@@ -268,15 +459,21 @@ PLBUF_EXPORT size_t plbuf_ctx_line_size(const plbuf_ctx *ctx)
 
 PLBUF_EXPORT int plbuf_ctx_nbanks(plbuf_ctx *ctx)
 {
-	if (!ctx)
-		return plbuf__err(EINVAL, "context is NULL");
+	int err;
+
+	if ((err = ctx_open_check(ctx, "plbuf_ctx_nbanks")) < 0)
+		return err;
 	return ctx->nbanks;
 }
 
 PLBUF_EXPORT int plbuf_ctx_bank(plbuf_ctx *ctx, int i, struct plbuf_bank_info *out)
 {
-	if (!ctx || !out)
-		return plbuf__err(EINVAL, "context or output is NULL");
+	int err;
+
+	if ((err = ctx_open_check(ctx, "plbuf_ctx_bank")) < 0)
+		return err;
+	if (!out)
+		return plbuf__err(EINVAL, "plbuf_ctx_bank: output is NULL");
 	if (i < 0 || i >= ctx->nbanks)
 		return plbuf__err(ENOENT, "bank index %d is not in 0..%d", i, ctx->nbanks - 1);
 	const struct plbuf_bank *b = &ctx->banks[i];

@@ -14,6 +14,8 @@
 
 #define PLBUF_MAGIC_LIVE 0x706c6275u /* "plbu" */
 #define PLBUF_MAGIC_DEAD 0xdeadb0ffu
+#define PLBUF_CTX_LIVE 0x706c6378u   /* "plcx" */
+#define PLBUF_CTX_CLOSED 0xc105edc7u
 
 /* A buffer handle: a base (which owns the memory) or a view (which points at its base). */
 struct plbuf_buf {
@@ -30,7 +32,7 @@ struct plbuf_buf {
 	atomic_int refs;
 	int base_dead;                        /* the base handle itself was freed */
 	struct plbuf_mem mem;
-	struct plbuf_buf *next_free;          /* the context's free list of handles */
+	struct plbuf_buf *next_free;          /* the context's FIFO of free handles */
 	int64_t shape[PLBUF_MAXDIM];
 	int64_t strides[PLBUF_MAXDIM];
 };
@@ -43,6 +45,8 @@ struct plbuf_dtype_entry {
 };
 
 struct plbuf_ctx {
+	uint32_t magic;                       /* PLBUF_CTX_LIVE, or PLBUF_CTX_CLOSED */
+	unsigned forkgen;                     /* plbuf__forkgen when opened (see plbuf__ctx_usable) */
 	const struct plbuf_backend *be;
 	void *priv;                           /* the backend's: be->priv_size bytes */
 	char reason[512];                     /* why the automatic choice picked be */
@@ -52,8 +56,12 @@ struct plbuf_ctx {
 	struct plbuf_bank banks[PLBUF_MAX_BANKS];
 	struct plbuf_pool pool;
 	pthread_mutex_t lock;                 /* pool, handle free list, dtype table, tcaches list */
-	struct plbuf_buf *free_handles;
+	/* Free handles, oldest first: a freed handle is handed out again only after
+	 * PLBUF_HANDLE_QUARANTINE others (buffer.c), so that a stale one is still seen as freed. */
+	struct plbuf_buf *free_handles, *free_tail;
+	unsigned nfree_handles;
 	struct plbuf_handle_block *handle_blocks;
+	struct plbuf_ctx *closed_next;        /* closed contexts kept for reuse (context.c) */
 	struct plbuf_dtype_entry *dtypes[64];
 	int ndtypes;
 	/* Per-thread caches of small buffers (tcache.c). */
@@ -61,6 +69,26 @@ struct plbuf_ctx {
 	struct plbuf_ctx *reg_next;           /* the registry of open contexts */
 	struct plbuf_tcache *tcaches;         /* every thread's cache for this context */
 };
+
+/* Bumped in the child by fork() (a pthread_atfork handler, context.c): a context whose forkgen
+ * differs was inherited from the parent.  Written only in a child that has a single thread. */
+extern unsigned plbuf__forkgen;
+
+static inline int plbuf__inherited(const struct plbuf_ctx *ctx)
+{
+	return ctx->forkgen != plbuf__forkgen;
+}
+
+/* Says why ctx cannot allocate (NULL, closed, or inherited across fork()); returns -errno. */
+int plbuf__ctx_refuse(const struct plbuf_ctx *ctx, const char *fn);
+
+/* 0 when ctx may hand out memory; else -errno with a message.  Two loads: the hot path. */
+static inline int plbuf__ctx_usable(const struct plbuf_ctx *ctx, const char *fn)
+{
+	if (ctx && ctx->magic == PLBUF_CTX_LIVE && !plbuf__inherited(ctx))
+		return 0;
+	return plbuf__ctx_refuse(ctx, fn);
+}
 
 /* 0 for a live handle; -EINVAL / -EBADF with a message for NULL or a freed one. */
 static inline int plbuf__check_live(const struct plbuf_buf *b, const char *fn)
@@ -75,6 +103,8 @@ static inline int plbuf__check_live(const struct plbuf_buf *b, const char *fn)
 /* Handles (buffer.c). */
 struct plbuf_buf *plbuf__handle_get(struct plbuf_ctx *ctx);
 void plbuf__handle_put(struct plbuf_ctx *ctx, struct plbuf_buf *b);
+/* plbuf_close(): the memory of buffers still allocated back to the pool (unless ctx was inherited,
+ * whose memory is the parent's), every handle marked freed and queued for reuse. */
 void plbuf__handles_release_all(struct plbuf_ctx *ctx);
 /* Fills shape/strides/span/nbytes of a handle from ndim and shape, for order 'C' or 'F'. */
 void plbuf__layout(struct plbuf_buf *b, uint64_t itemsize, char order);

@@ -6,8 +6,9 @@
 
 #include "internal.h"
 
-/* Per thread, so that concurrent callers never read each other's message. */
-static _Thread_local char last_msg[512];
+/* Per thread, so that concurrent callers never read each other's message.  1 KiB: a message that
+ * says what failed and every way out (u-dma-buf's) runs past 512 bytes. */
+static _Thread_local char last_msg[1024];
 /* A message was set since the last plbuf__err_clear(): the pool asks whether a backend already
  * said why an allocation failed, by this flag and never by the message's text. */
 static _Thread_local int said;

@@ -59,7 +59,8 @@ void plbuf__kv_free(struct plbuf_kv *kv)
 	kv->n = 0;
 }
 
-/* The last occurrence wins, so PLBUF_OPTIONS (appended) overrides the program's options. */
+/* The last occurrence wins (within one string; between the program's and PLBUF_OPTIONS, a
+ * contradiction is refused: plbuf__kv_conflict). */
 const char *plbuf__kv_get(struct plbuf_kv *kv, const char *key)
 {
 	const char *v = NULL;
@@ -86,6 +87,21 @@ int plbuf__kv_u64(struct plbuf_kv *kv, const char *key, uint64_t dflt, uint64_t 
 	return 0;
 }
 
+int plbuf__kv_conflict(const struct plbuf_kv *kv, int nfirst)
+{
+	for (int i = nfirst; i < kv->n; i++)
+		for (int j = 0; j < nfirst; j++)
+			if (strcmp(kv->e[i].key, kv->e[j].key) == 0 &&
+			    strcmp(kv->e[i].val, kv->e[j].val) != 0)
+				return plbuf__err(EINVAL, "option %s is given twice: %s=%s by the program "
+						  "(plbuf_open) and %s=%s by PLBUF_OPTIONS; PLBUF_OPTIONS "
+						  "may add options or repeat one, not contradict one: "
+						  "unset it or make them agree", kv->e[i].key,
+						  kv->e[j].key, kv->e[j].val, kv->e[i].key,
+						  kv->e[i].val);
+	return 0;
+}
+
 int plbuf__kv_sync(struct plbuf_kv *kv, const char *who, int *by_va)
 {
 	const char *v = plbuf__kv_get(kv, "sync");
@@ -108,16 +124,22 @@ const char *plbuf__kv_unused(const struct plbuf_kv *kv)
 	return NULL;
 }
 
+/* Decimal, or hexadecimal after 0x: never octal, so "010000" is ten thousand as a user means it. */
 int plbuf__parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
-	int shift = 0;
+	int shift = 0, base = 10;
 
-	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+	if (!s || !*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
 		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		if (!isxdigit((unsigned char)s[2]))
+			return -EINVAL;
+	}
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, base);
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {

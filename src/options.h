@@ -18,6 +18,9 @@ struct plbuf_kv {
 /* Appends the pairs of s; returns 0 or -EINVAL with a message. */
 int plbuf__kv_parse(struct plbuf_kv *kv, const char *s);
 void plbuf__kv_free(struct plbuf_kv *kv);
+/* A key of e[nfirst..] (PLBUF_OPTIONS) that e[0..nfirst) (the program's) gives another value:
+ * -EINVAL with a message naming both; else 0. */
+int plbuf__kv_conflict(const struct plbuf_kv *kv, int nfirst);
 /* The first key no one asked for, or NULL. */
 const char *plbuf__kv_unused(const struct plbuf_kv *kv);
 

@@ -159,6 +159,10 @@ static struct plbuf_region *region_new(struct plbuf_ctx *ctx, const struct plbuf
 
 static void region_destroy(struct plbuf_ctx *ctx, struct plbuf_region *r)
 {
+	/* A forked child's copy of an inherited context: the chunk (its BO, its IOVA mapping, its
+	 * memory) is the parent's; only the child's bookkeeping goes. */
+	int forget = plbuf__inherited(ctx);
+
 	struct plbuf_region **pp = &ctx->pool.regions[r->c.bank];
 
 	while (*pp && *pp != r)
@@ -171,7 +175,7 @@ static void region_destroy(struct plbuf_ctx *ctx, struct plbuf_region *r)
 		r->free = f->next;
 		free(f);
 	}
-	if (!r->fixed && ctx->be->chunk_free)
+	if (!r->fixed && !forget && ctx->be->chunk_free)
 		ctx->be->chunk_free(ctx, &r->c);
 	free(r);
 }
@@ -310,6 +314,29 @@ static uint64_t slab_last_dev(const struct plbuf_slab *s)
 	return s->r->c.dev + s->off + (uint64_t)s->slot_size * s->nslots - 1;
 }
 
+/* A free slot of s that ends at or below max_dev, moved to the top of its stack; 0 if none.  The
+ * limit is per slot: a slab that straddles it still has slots below it. */
+static int slab_slot_below(struct plbuf_slab *s, uint64_t max_dev)
+{
+	uint64_t first = s->r->c.dev + s->off;
+
+	if (slab_last_dev(s) <= max_dev)
+		return 1;
+	if (first > max_dev || max_dev - first < s->slot_size - 1)
+		return 0;
+	uint64_t nbelow = (max_dev - first - (s->slot_size - 1)) / s->slot_size + 1;
+
+	for (uint32_t i = s->nfree; i-- > 0;)
+		if (s->stack[i] < nbelow) {
+			uint32_t t = s->stack[i];
+
+			s->stack[i] = s->stack[s->nfree - 1];
+			s->stack[s->nfree - 1] = t;
+			return 1;
+		}
+	return 0;
+}
+
 static int slab_alloc(struct plbuf_ctx *ctx, int bank, int cls, uint64_t max_dev, int cached,
 		      struct plbuf_mem *m)
 {
@@ -318,9 +345,9 @@ static int slab_alloc(struct plbuf_ctx *ctx, int bank, int cls, uint64_t max_dev
 	int err = 0;
 
 	for (s = sc->avail; s; s = s->next)
-		if (slab_last_dev(s) <= max_dev)
+		if (slab_slot_below(s, max_dev))
 			break;
-	if (!s && sc->spare && slab_last_dev(sc->spare) <= max_dev) {
+	if (!s && sc->spare && slab_slot_below(sc->spare, max_dev)) {
 		s = sc->spare;
 		sc->spare = NULL;
 		avail_link(sc, s);
@@ -436,11 +463,12 @@ static int range_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t 
 }
 
 /* Says why an allocation failed when the backend has not already said it; returns -errno. */
-static int describe_failure(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t max_dev,
-			    int cached, int err)
+static int describe_failure(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
+			    uint64_t max_dev, int cached, int err)
 {
 	uint64_t free_b = 0, largest = 0;
 	const struct plbuf_bank *b = &ctx->banks[bank];
+	char aligned[64] = "";
 	int serves = 0;
 
 	if (plbuf__err_said())
@@ -454,18 +482,34 @@ static int describe_failure(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 				  "the default (`plbuf info` shows each bank's mappings)", ctx->be->name,
 				  b->name, cached ? "cached" : "uncached", cached ? "no" : "yes");
 	plbuf__pool_stats(ctx, bank, &free_b, &largest);
-	if (max_dev != UINT64_MAX && b->base + size - 1 > max_dev) {
+	if (align > ctx->line_size)
+		snprintf(aligned, sizeof(aligned), " aligned to %llu (0x%llx)",
+			 (unsigned long long)align, (unsigned long long)align);
+	if (max_dev != UINT64_MAX && (b->base > max_dev || size - 1 > max_dev - b->base))
 		return plbuf__err(ERANGE, "%s bank %s: %llu bytes cannot lie below "
 				  "max_device_address 0x%llx: the bank starts at 0x%llx", ctx->be->name,
 				  b->name, (unsigned long long)size, (unsigned long long)max_dev,
 				  (unsigned long long)b->base);
-	}
-	return plbuf__err(ENOMEM, "%s bank %s: cannot allocate %llu bytes%s: %llu bytes free in the bank, "
-		   "largest free block %llu bytes; free buffers, or give the bank more memory "
-		   "(`plbuf info` says how for this backend)", ctx->be->name, b->name,
-		   (unsigned long long)size,
+	/* Room above the limit but none below it is ERANGE, as the header says, not a full bank. */
+	if (max_dev != UINT64_MAX && b->fixed && largest >= size && align <= ctx->line_size)
+		return plbuf__err(ERANGE, "%s bank %s: no room for %llu bytes below max_device_address "
+				  "0x%llx (%llu bytes free in the bank, largest free block %llu bytes, "
+				  "above the limit): free buffers that lie below it, or use a bank that "
+				  "lies lower", ctx->be->name, b->name, (unsigned long long)size,
+				  (unsigned long long)max_dev, (unsigned long long)free_b,
+				  (unsigned long long)largest);
+	if (b->fixed && b->size && align > b->size)
+		return plbuf__err(ENOMEM, "%s bank %s: cannot allocate %llu bytes%s: the alignment is "
+				  "larger than the whole bank (%llu bytes at 0x%llx); ask for a smaller "
+				  "alignment", ctx->be->name, b->name, (unsigned long long)size, aligned,
+				  (unsigned long long)b->size, (unsigned long long)b->base);
+	return plbuf__err(ENOMEM, "%s bank %s: cannot allocate %llu bytes%s%s: %llu bytes free in the "
+		   "bank, largest free block %llu bytes; free buffers, or give the bank more memory "
+		   "(`plbuf info` says how for this backend)%s", ctx->be->name, b->name,
+		   (unsigned long long)size, aligned,
 		   max_dev != UINT64_MAX ? " below max_device_address" : "",
-		   (unsigned long long)free_b, (unsigned long long)largest);
+		   (unsigned long long)free_b, (unsigned long long)largest,
+		   aligned[0] ? ", or ask for a smaller alignment" : "");
 }
 
 int plbuf__pool_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align,
@@ -502,7 +546,7 @@ retry:
 		goto retry;
 	}
 	if (err)
-		return describe_failure(ctx, bank, size, max_dev, cached, err);
+		return describe_failure(ctx, bank, size, align, max_dev, cached, err);
 	struct plbuf_chunk *c = &m->r->c;
 	int really_cached = cached && (c->flags & PLBUF_CHUNK_CACHED);
 	char *base = (char *)(really_cached || !c->va_uc ? c->va : c->va_uc);
@@ -534,9 +578,12 @@ void plbuf__pool_stats(struct plbuf_ctx *ctx, int bank, uint64_t *free_b, uint64
 	*largest = 0;
 	if (bank < 0 || bank >= ctx->nbanks)
 		return;
-	/* What threads keep cached is free: count it so, and let it coalesce. */
-	plbuf__tcache_drain_all(ctx);
-	drop_spares(ctx, bank);
+	/* What threads keep cached is free: count it so, and let it coalesce (not in a forked child,
+	 * where the memory is the parent's and the figures are the parent's at fork()). */
+	if (!plbuf__inherited(ctx)) {
+		plbuf__tcache_drain_all(ctx);
+		drop_spares(ctx, bank);
+	}
 	for (struct plbuf_region *r = ctx->pool.regions[bank]; r; r = r->next)
 		if (!r->dedicated)
 			range_stats(r, free_b, largest);

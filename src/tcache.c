@@ -105,8 +105,19 @@ static void unlink_tc(struct plbuf_ctx *ctx, struct plbuf_tcache *tc)
 		*pp = tc->next;
 }
 
+/* A cache's quarantined handles back to the context's free list (ctx->lock held). */
+static void quarantine_release(struct plbuf_ctx *ctx, struct plbuf_tcache *tc)
+{
+	for (int i = 0; i < PLBUF_TC_QUAR; i++)
+		if (tc->q[i]) {
+			plbuf__handle_put(ctx, tc->q[i]);
+			tc->q[i] = NULL;
+		}
+}
+
 /* Forgets this thread's cache in slot i; drains and frees it if its context is still open (if not,
- * plbuf_close has already done both). */
+ * plbuf_close has already done both).  In a forked child, the cached buffers of an inherited
+ * context are the parent's memory: the cache is dropped without giving them to the pool. */
 static void release_ref(struct plbuf_tc_refs *r, int i)
 {
 	struct plbuf_ctx *ctx;
@@ -119,7 +130,9 @@ static void release_ref(struct plbuf_tc_refs *r, int i)
 	if (ctx) {
 		pthread_mutex_lock(&ctx->lock);
 		unlink_tc(ctx, r->tc[i]);
-		drain_one(ctx, r->tc[i]);
+		if (!plbuf__inherited(ctx))
+			drain_one(ctx, r->tc[i]);
+		quarantine_release(ctx, r->tc[i]);
 		pthread_mutex_unlock(&ctx->lock);
 		free(r->tc[i]);
 	}
@@ -179,6 +192,12 @@ struct plbuf_tcache *plbuf__tcache_get_slow(struct plbuf_ctx *ctx, uint64_t id)
 	tc->ctx = ctx;
 	release_ref(r, TC_REFS - 1); /* the least recently used, if every slot is taken */
 	pthread_mutex_lock(&ctx->lock);
+	for (int k = 0; k < PLBUF_TC_QUAR; k++) {
+		/* Out of process memory, the ring stays short: tc_pop then reuses handles at once. */
+		if ((tc->q[k] = plbuf__handle_get(ctx)) == NULL)
+			break;
+		tc->q[k]->magic = PLBUF_MAGIC_DEAD;
+	}
 	tc->next = ctx->tcaches;
 	ctx->tcaches = tc;
 	pthread_mutex_unlock(&ctx->lock);
@@ -214,8 +233,30 @@ void plbuf__tcache_ctx_fini(struct plbuf_ctx *ctx)
 		struct plbuf_tcache *tc = ctx->tcaches;
 
 		ctx->tcaches = tc->next;
-		drain_one(ctx, tc);
+		if (!plbuf__inherited(ctx))
+			drain_one(ctx, tc);
 		free(tc);
 	}
 	pthread_mutex_unlock(&ctx->lock);
+}
+
+void plbuf__tcache_prefork(void)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (struct plbuf_ctx *c = reg_head; c; c = c->reg_next)
+		pthread_mutex_lock(&c->lock);
+}
+
+void plbuf__tcache_postfork(int child)
+{
+	/* The child has one thread, the one that forked and holds these locks: it may unlock them.
+	 * Reinitialising as well leaves no doubt about a mutex state copied mid-fork. */
+	for (struct plbuf_ctx *c = reg_head; c; c = c->reg_next) {
+		pthread_mutex_unlock(&c->lock);
+		if (child)
+			pthread_mutex_init(&c->lock, NULL);
+	}
+	pthread_mutex_unlock(&reg_lock);
+	if (child)
+		pthread_mutex_init(&reg_lock, NULL);
 }

@@ -23,6 +23,7 @@
 #define PLBUF_TC_MAX 16    /* buffers per (bank, cacheable, class) at most */
 #define PLBUF_TC_BYTES (256u << 10) /* and at most this many bytes of one class */
 #define PLBUF_TC_DTYPES 4  /* last dtype strings this thread asked for */
+#define PLBUF_TC_QUAR 8    /* freed handles a cache holds back before handing them out again */
 
 struct plbuf_buf;
 struct plbuf_ctx;
@@ -36,6 +37,11 @@ struct plbuf_tcache {
 	const char *dt_key[PLBUF_TC_DTYPES];
 	const struct plbuf_dtype_info *dt_info[PLBUF_TC_DTYPES];
 	unsigned dt_next;
+	/* The owner's alone: a ring of freed handles, no memory behind them.  A cached buffer is
+	 * handed out under the oldest of them and the handle it was freed under takes its place, so a
+	 * stale handle stays "freed" for PLBUF_TC_QUAR more allocations (buffer.c). */
+	struct plbuf_buf *q[PLBUF_TC_QUAR];
+	unsigned qi;
 	uint8_t n[PLBUF_TC_BANKS][2][PLBUF_NCLASSES];
 	struct plbuf_buf *mag[PLBUF_TC_BANKS][2][PLBUF_NCLASSES][PLBUF_TC_MAX];
 };
@@ -92,6 +98,32 @@ static inline int plbuf__tc_push(struct plbuf_tcache *tc, int bank, int cached, 
 	return kept;
 }
 
+/* The owner's last few dtype strings (its alone: no flag).  The entry interned for str, or NULL. */
+static inline const struct plbuf_dtype_info *plbuf__tc_dtype_find(const struct plbuf_tcache *tc,
+								  const char *str)
+{
+	for (int i = 0; i < PLBUF_TC_DTYPES && tc->dt_key[i]; i++) {
+		/* Inline: dtype strings are a few bytes, shorter than a call to strcmp. */
+		const char *a = tc->dt_key[i], *b = str;
+
+		while (*a && *a == *b)
+			a++, b++;
+		if (*a == *b)
+			return tc->dt_info[i];
+	}
+	return NULL;
+}
+
+/* Remembers an interned dtype (key and info live as long as the context), oldest out. */
+static inline void plbuf__tc_dtype_keep(struct plbuf_tcache *tc, const char *key,
+					const struct plbuf_dtype_info *info)
+{
+	unsigned i = tc->dt_next++ % PLBUF_TC_DTYPES;
+
+	tc->dt_key[i] = key;
+	tc->dt_info[i] = info;
+}
+
 #define PLBUF_TC_REFS 4 /* contexts a thread keeps a cache for at once; more are evicted */
 
 /* This thread's caches, by context id, most recently used first (ids are never reused, so a closed
@@ -132,5 +164,10 @@ void plbuf__tcache_spill(struct plbuf_tcache *tc, int bank, int cached, int cls,
  * never touch a closed context's caches. */
 void plbuf__tcache_ctx_init(struct plbuf_ctx *ctx);
 void plbuf__tcache_ctx_fini(struct plbuf_ctx *ctx);
+
+/* fork(): the registry and every live context's lock are taken before it, so that the child's
+ * copies are consistent, and given back (reinitialised in the child) after it (context.c). */
+void plbuf__tcache_prefork(void);
+void plbuf__tcache_postfork(int child);
 
 #endif

@@ -5,7 +5,7 @@
 #include "shim_udmabuf.h"
 #include "test.h"
 
-#define DIR0 "/sys/devices/virtual/u-dma-buf/udmabuf0/"
+#define DIR0 "/sys/devices/platform/u-dma-buf.0/u-dma-buf/udmabuf0/"
 
 static void setup(int ioctls)
 {
@@ -82,7 +82,7 @@ int main(void)
 		{1, "driver_version", "\n"},
 		{1, "ioctl_version", "two\n"},
 		{1, "sync_mode", "\n"},
-		{1, "sync_mode", "8\n"},
+		{1, "sync_mode", "256\n"}, /* SET_SYNC stores 8 bits: 0..255 can be there */
 		{1, "dma_coherent", "2\n"},
 		{1, "dma_coherent", "-1\n"},
 		{1, "quirk_mmap_mode", "on\n"},
@@ -101,6 +101,13 @@ int main(void)
 		FAIL(NULL, EINVAL, !strcmp(bad[i].attr, "size") && bad[i].text[0] != '4' ?
 		     "udmabuf0" : bad[i].attr);
 	}
+	/* A sync_mode only SET_SYNC can store (any 8-bit value; the attribute's store takes 0-7),
+	 * left by another program: the driver's mmap reads bits 2..0, and plbuf opens. */
+	setup(1);
+	CHECK(fx_write(DIR0 "sync_mode", 0664, "200\n") == 0);
+	ctx = plbuf_open("udmabuf", "uncached=keep");
+	CHECK(ctx);
+	plbuf_close(ctx);
 	/* Optional attributes may be absent. */
 	setup(1);
 	CHECK(fx_unlink(DIR0 "dma_coherent") == 0 && fx_unlink(DIR0 "quirk_mmap_mode") == 0);

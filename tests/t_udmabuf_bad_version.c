@@ -17,7 +17,7 @@ static void expect_fail(int line, const char *version, int ioctl_version, const 
 	d.ioctl_version = ioctl_version;
 	CHECK(fx_udmabuf_add(&d) == 0);
 	if (attr_iv)
-		CHECK(fx_write("/sys/devices/virtual/u-dma-buf/udmabuf0/ioctl_version", 0444, "%s\n",
+		CHECK(fx_write("/sys/class/u-dma-buf/udmabuf0/ioctl_version", 0444, "%s\n",
 			       attr_iv) == 0);
 	fds = fx_open_fds();
 	plbuf_ctx *ctx = plbuf_open("udmabuf", NULL);

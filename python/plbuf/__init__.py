@@ -10,14 +10,15 @@ See docs/python.md.  The C library (libplbuf.so) is found at $PLBUF_LIBRARY, the
 repository's build/ directory, then where the dynamic loader finds libplbuf.so.0.
 """
 from . import _lib
-from .buffer import Buffer, allocate, dtype_info
+from .buffer import Buffer, PynqBuffer, allocate, dtype_info
 from .context import Bank, Context, backends, default_context, probe
 from . import sim
+from .mmio import MMIO, IRQ  # registers and interrupts (docs/cosim.md)
 
 __version__ = "0.1.0"
 library_path = _lib.path
 
-__all__ = ["allocate", "Buffer", "Context", "Bank", "backends", "probe", "default_context",
+__all__ = ["allocate", "Buffer", "PynqBuffer", "Context", "Bank", "backends", "probe", "default_context",
            "dtype_info", "sim", "library_version", "library_path"]
 
 

@@ -51,7 +51,8 @@ class Device:
     """The device's view of a sim context's memory."""
 
     def __init__(self, name):
-        h = _lib.plbuf_sim_attach(name.encode())
+        from .context import _text_arg
+        h = _lib.plbuf_sim_attach(_text_arg("sim memory name", name))
         if not h:
             raise _lib.error(0, "sim attach %r" % name)
         self.name = name

@@ -73,3 +73,34 @@ def test_sync_outside_the_buffer_is_refused(ctx):
     wild = np.lib.stride_tricks.as_strided(b, shape=(2,), strides=(64,), subok=True)
     with pytest.raises(ValueError, match="outside"):
         wild.flush()
+
+
+def test_a_nul_in_a_name_or_options_is_an_error_not_a_truncation(ctx):
+    # C would stop reading at the NUL: "coherent=0\0bogus=1" would silently open with coherent=0.
+    with pytest.raises(ValueError, match="NUL"):
+        plbuf.Context("sim", "coherent=0\0bogus=1")
+    with pytest.raises(ValueError, match="NUL"):
+        plbuf.Context("sim\0hugepage")
+    with pytest.raises(ValueError, match="NUL"):
+        allocate(4, target="DDR0\0HBM1", ctx=ctx)
+
+    class Named:
+        name = "DDR0\0"
+    with pytest.raises(ValueError, match="NUL"):
+        allocate(4, target=Named(), ctx=ctx)
+    with pytest.raises(ValueError, match="NUL"):
+        plbuf.sim.attach(ctx.sim_name + "\0x")
+    with pytest.raises(ValueError, match="NUL"):
+        allocate(4, "u4\0", ctx=ctx)
+    assert ctx.live_buffers == 0
+
+
+def test_calls_on_a_closed_context_are_refused(ctx):
+    c = plbuf.Context("sim")
+    bank = c.DDR0
+    c.close()
+    with pytest.raises(ValueError, match="closed"):
+        bank.free
+    with pytest.raises(ValueError, match="closed"):
+        c.allocate(1)
+    assert "closed" in repr(bank)

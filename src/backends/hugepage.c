@@ -74,7 +74,29 @@ static const char *hp_dir(char *buf, size_t len, uint64_t pgsz)
 	return buf;
 }
 
-/* A counter of the pool of pgsz pages; 0 when it cannot be read (the size does not exist). */
+/* 0 when the pool counters of pgsz pages can be read (or do not exist: no such size); else
+ * -errno with a message naming the file: an unreadable counter must not pass for "no free pages". */
+static int hp_counters_readable(uint64_t pgsz)
+{
+	static const char *const attrs[] = {"free_hugepages", "resv_hugepages", "nr_hugepages"};
+	char dir[128], path[192];
+	uint64_t v;
+	int err;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", hp_dir(dir, sizeof(dir), pgsz), attrs[i]);
+		if ((err = plbuf__read_attr_u64(path, &v)) < 0 && err != -ENOENT) {
+			char why[512];
+
+			snprintf(why, sizeof(why), "%s", plbuf_errmsg());
+			return plbuf__err(err, "hugepage: a pool counter is unreadable: %s", why);
+		}
+	}
+	return 0;
+}
+
+/* A counter of the pool of pgsz pages; 0 when it does not exist (hp_counters_readable() has told
+ * an unreadable one apart). */
 static uint64_t hp_count(uint64_t pgsz, const char *attr)
 {
 	char dir[128], path[192];
@@ -103,6 +125,9 @@ static int hp_sizes(uint64_t *sizes, int max)
 	int n = 0;
 	DIR *d = plbuf__sys_opendir(plbuf__path(path, sizeof(path), HP_SYS));
 
+	/* Missing is "no hugetlbfs"; anything else (EACCES, EMFILE) is said as it is. */
+	if (!d && errno != ENOENT && errno != ENOTDIR)
+		return plbuf__err(errno, "hugepage: cannot open %s: %s", path, strerror(errno));
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) != NULL && n < max)
@@ -156,6 +181,10 @@ static int hp_probe(char *why, size_t len)
 	int n = hp_sizes(sizes, MAX_SIZES), off = 0, err;
 	char s[32];
 
+	if (n < 0) {
+		snprintf(why, len, "%s", plbuf_errmsg());
+		return n;
+	}
 	if (n == 0) {
 		snprintf(why, len, "no %s: this kernel has no hugetlbfs (CONFIG_HUGETLBFS)", HP_SYS);
 		return -ENOENT;
@@ -168,6 +197,10 @@ static int hp_probe(char *why, size_t len)
 	close(err);
 	why[0] = 0;
 	for (int i = 0; i < n; i++) {
+		if ((err = hp_counters_readable(sizes[i])) < 0) {
+			snprintf(why, len, "%s", plbuf_errmsg());
+			return err;
+		}
 		uint64_t a = hp_avail(sizes[i]);
 
 		if (a && off < (int)len)
@@ -205,6 +238,8 @@ static int hp_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	if ((err = plbuf__kv_u64(kv, "coherent", HP_COHERENT_DEFAULT, &coherent)) < 0 ||
 	    (err = plbuf__kv_u64(kv, "max_pages", 0, &max_pages)) < 0)
 		return err;
+	if (nsizes < 0)
+		return nsizes;
 	if (nsizes == 0)
 		return plbuf__err(ENOENT, "hugepage: %s is missing: this kernel has no hugetlbfs "
 				  "(CONFIG_HUGETLBFS); use another backend", HP_SYS);
@@ -225,6 +260,8 @@ static int hp_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 				  "it has: %s", fmt_size(s, sizeof(s), pgsz),
 				  hp_dir(dir, sizeof(dir), pgsz), list);
 	}
+	if ((err = hp_counters_readable(pgsz)) < 0 || (!ps && (err = hp_counters_readable(GIB)) < 0))
+		return err;
 	if ((h->pm = pagemap_open()) < 0)
 		return h->pm;
 	if (hp_avail(pgsz) == 0 && (ps || hp_avail(GIB) == 0))
@@ -618,6 +655,7 @@ static void hp_info(struct plbuf_ctx *ctx, FILE *out)
 		h->coherent ? "yes (the device snoops the CPU caches)" : "no (flush/invalidate by address)");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_hugepage = {
 	.name = "hugepage",
 	.summary = "physically contiguous huge pages (hugetlbfs) on a Linux PC; root",

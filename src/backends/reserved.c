@@ -318,6 +318,7 @@ static void rsv_info(struct plbuf_ctx *ctx, FILE *out)
 		"in the device tree) and add it to regions= or PLBUF_RESERVED\n");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_reserved = {
 	.name = "reserved",
 	.summary = "physical memory reserved at boot (memmap=, reserved-memory) via /dev/mem or UIO",

@@ -638,6 +638,7 @@ PLBUF_EXPORT int plbuf_sim_check_counts(const plbuf_ctx *ctx, uint64_t *counts, 
 	return PLBUF_SIM_NPROBLEMS;
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_sim = {
 	.name = "sim",
 	.summary = "simulated device memory in /dev/shm, for developing without a board",

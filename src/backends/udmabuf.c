@@ -32,6 +32,7 @@
  *
  * Options: devices=NAME,...  (default: all of /sys/class/u-dma-buf, in name order)
  *          sync=auto|driver|cpu  uncached=wc|keep
+ *          trust_iommu_mmap=1  (map a u-dma-buf >= 5.5 bound behind an IOMMU: check_iommu_mmap())
  */
 /* A 32-bit program's readdir() fails with EOVERFLOW on file systems with 64-bit directory
  * offsets (a fixture tree on ext4); sysfs never has them, but the fixture must work too. */
@@ -85,6 +86,7 @@ struct udev {
 	char version[24];
 	int fd;
 	int ioctl_version;     /* 0: sysfs only */
+	int vmaj, vmin;        /* driver_version */
 	int sysfs_word;        /* sync_for_* take the one-word command (v4.4.1 and later) */
 	int sync_mode, coherent, quirk;
 	char mode_note[200];   /* why sync_mode could not be made write-combine */
@@ -94,7 +96,7 @@ struct udev {
 };
 
 struct udmabuf {
-	int by_va, keep_mode, n;
+	int by_va, keep_mode, trust_iommu_mmap, n;
 	struct udev d[PLBUF_MAX_BANKS];
 	pthread_mutex_t locks[PLBUF_MAX_BANKS];
 };
@@ -176,6 +178,8 @@ static int check_version(struct udev *d)
 	if (maj < 4 || maj > 5)
 		return plbuf__err(ENOTSUP, "u-dma-buf %s: driver version %s is not supported: plbuf "
 				  "speaks the interface of u-dma-buf 4.x and 5.x", d->name, d->version);
+	d->vmaj = maj;
+	d->vmin = min;
 	d->sysfs_word = maj > 4 || min > 4 || (min == 4 && pat >= 1);
 	if (!has_attr(d, "ioctl_version"))
 		return 0; /* built without ioctls: sysfs only */
@@ -197,8 +201,9 @@ static int read_geometry(struct udev *d)
 	struct udmabuf_drv_info info;
 
 	memset(&info, 0, sizeof(info));
-	/* The driver has no compat_ioctl: a 32-bit program on a 64-bit kernel gets ENOTTY, and the
-	 * attributes serve it as they serve a driver built without ioctls. */
+	/* Drivers before 5.4.0 have no compat_ioctl: a 32-bit program on a 64-bit kernel gets ENOTTY
+	 * there, and the attributes serve it as they serve a driver built without ioctls.  5.4.0 and
+	 * later answer it (checked in the QEMU guest by a 32-bit program). */
 	if (d->ioctl_version > 0 &&
 	    (err = dev_ioctl(d, UDMABUF_GET_DRV_INFO, "U_DMA_BUF_IOCTL_GET_DRV_INFO", &info)) < 0) {
 		if (err != -ENOTTY)
@@ -233,9 +238,11 @@ static int read_geometry(struct udev *d)
 	if (has_attr(d, "quirk_mmap_mode") && (err = read_num(d, "quirk_mmap_mode", 4, &q)) < 0)
 		return err;
 	d->quirk = q == 2 || q == 4 || (q == 3 && !d->coherent);
-	if ((err = read_num(d, "sync_mode", 7, &v)) < 0)
+	/* The attribute's store takes 0-7, but SET_SYNC stores any 8-bit value, which another
+	 * program may have left: the driver's mmap looks at bits 2..0 only, and so does plbuf. */
+	if ((err = read_num(d, "sync_mode", 255, &v)) < 0)
 		return err;
-	d->sync_mode = (int)v;
+	d->sync_mode = (int)v & 7;
 	return 0;
 }
 
@@ -286,6 +293,45 @@ static enum mem_type map_type(const struct udev *d, int osync)
 	return t;
 }
 
+/* 1 when the buffer's device sits behind an IOMMU that translates (udmabufN_bind= to a device in
+ * an IOMMU domain that is not identity-mapped): the driver's address is then an IOVA, and the
+ * kernel maps the buffer through the IOMMU's DMA ops. */
+static int iommu_translated(const struct udev *d)
+{
+	char rel[160], full[4096], type[32];
+
+	plbuf__path(full, sizeof(full), attr_path(rel, sizeof(rel), d, "device/iommu_group"));
+	if (access(full, F_OK) != 0)
+		return 0;
+	plbuf__path(full, sizeof(full), attr_path(rel, sizeof(rel), d, "device/iommu_group/type"));
+	if (access(full, F_OK) == 0 && plbuf__read_attr(rel, type, sizeof(type)) >= 0 &&
+	    strcmp(type, "identity") == 0)
+		return 0; /* pass-through: the device address is the physical one */
+	return 1;
+}
+
+/* u-dma-buf 5.5.0 marks the mapping VM_PFNMAP before it calls dma_mmap_coherent(); behind a
+ * translating IOMMU that ends in vm_insert_page(), and the kernel stops at its BUG_ON (an oops
+ * at mm/memory.c:2055 on Debian 12's 6.1, seen in the QEMU guest; an upstream regression of its
+ * commit b268678; 5.4.2 maps such buffers fine).  No release fixes it yet, so every 5.5 or later
+ * driver is taken as affected unless the user says otherwise; this must be known before the
+ * first mmap, which is the crash. */
+static int check_iommu_mmap(const struct udmabuf *u, const struct udev *d)
+{
+	char rel[160], full[4096];
+
+	if (u->trust_iommu_mmap || d->vmaj < 5 || (d->vmaj == 5 && d->vmin < 5) || !iommu_translated(d))
+		return 0;
+	plbuf__path(full, sizeof(full), attr_path(rel, sizeof(rel), d, "device/iommu_group"));
+	return plbuf__err(EOPNOTSUPP, "u-dma-buf %s: driver %s with the buffer bound behind an IOMMU "
+			  "(%s): mapping it would crash the kernel (u-dma-buf 5.5.0 sets VM_PFNMAP "
+			  "before dma_mmap_coherent(), which then hits the BUG_ON in vm_insert_page(), "
+			  "mm/memory.c; an upstream regression of commit b268678), so plbuf does not "
+			  "map it.  Use u-dma-buf 5.4.2, or load the buffer without udmabufN_bind= so "
+			  "that no IOMMU translates it; with a u-dma-buf release that fixes it, pass "
+			  "trust_iommu_mmap=1", d->name, d->version, full);
+}
+
 static int map_node(struct udev *d, int osync, void **out)
 {
 	char full[4096], rel[96];
@@ -328,7 +374,7 @@ static int dev_open(struct plbuf_ctx *ctx, struct udmabuf *u, struct udev *d)
 				  "rule such as KERNEL==\"udmabuf[0-9]*\", MODE=\"0666\", or run as root)" :
 				  errno == ENOENT ? " (sysfs has the device but /dev does not: is udev "
 				  "running?)" : "");
-	if ((err = read_geometry(d)) < 0)
+	if ((err = read_geometry(d)) < 0 || (err = check_iommu_mmap(u, d)) < 0)
 		return err;
 	if (!u->keep_mode)
 		prefer_write_combine(d);
@@ -360,8 +406,7 @@ static int dev_open(struct plbuf_ctx *ctx, struct udmabuf *u, struct udev *d)
 	c.bank = bank;
 	c.dev = d->dma;
 	/* Behind an IOMMU the driver's address is an IOVA, and the CPU's is not known. */
-	plbuf__path(full, sizeof(full), attr_path(rel, sizeof(rel), d, "device/iommu_group"));
-	c.phys = access(full, F_OK) == 0 ? PLBUF_NO_ADDRESS : d->dma;
+	c.phys = iommu_translated(d) ? PLBUF_NO_ADDRESS : d->dma;
 	c.size = d->size;
 	c.priv = d;
 	return plbuf__bank_add_chunk(ctx, &c);
@@ -418,6 +463,32 @@ static int ud_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t 
 
 /* ---------------------------------------------------------------- the backend */
 
+/* How to get a /dev/udmabufN, for every message that finds none.  The size limit is the one that
+ * surprises: without CMA, dma_alloc_coherent() gets at most one buddy block (4 MiB), and a larger
+ * buffer fails in the driver's probe, after insmod has already succeeded. */
+static const char *how_to_get(void)
+{
+	static __thread char hint[700];
+	char full[4096], line[128];
+	FILE *f = plbuf__sys_fopen(plbuf__path(full, sizeof(full), "/proc/meminfo"), "r");
+	int cma = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		cma |= strncmp(line, "CmaTotal:", 9) == 0;
+	if (f)
+		fclose(f);
+	snprintf(hint, sizeof(hint), "get one by loading the driver with buffers (insmod u-dma-buf.ko "
+		 "udmabuf0=0x400000 udmabuf1=..., or modprobe u-dma-buf udmabuf0=...), by a device-tree "
+		 "node (compatible = \"ikwzm,u-dma-buf\"), or at run time with echo \"create udmabuf0 "
+		 "0x400000\" > /dev/u-dma-buf-mgr.  %s one buffer is at most 4 MiB: a larger size "
+		 "makes the driver's probe fail (dmesg: dma_alloc_coherent() failed, -12) while insmod "
+		 "still succeeds, and no /dev/udmabufN appears", cma ? "This kernel has CMA (its size: "
+		 "cma= on the kernel command line); on a kernel without it, like Debian's amd64," :
+		 "This kernel has no CMA (no CmaTotal in /proc/meminfo; Debian's amd64 kernel has "
+		 "none), so");
+	return hint;
+}
+
 static int ud_probe(char *why, size_t len)
 {
 	char full[4096];
@@ -426,14 +497,16 @@ static int ud_probe(char *why, size_t len)
 	int n = 0;
 
 	if (!dir) {
-		snprintf(why, len, "no %s: the u-dma-buf driver is not loaded", full);
+		snprintf(why, len, "no %s: the u-dma-buf driver is not loaded (insmod u-dma-buf.ko "
+			 "udmabuf0=SIZE; without CMA, SIZE <= 4 MiB)", full);
 		return -ENODEV;
 	}
 	while ((e = readdir(dir)) != NULL)
 		n += e->d_name[0] != '.';
 	closedir(dir);
 	if (!n) {
-		snprintf(why, len, "u-dma-buf is loaded but has no buffer (%s is empty)", full);
+		snprintf(why, len, "u-dma-buf is loaded but has no buffer (%s is empty; without CMA "
+			 "a buffer above 4 MiB fails to probe: see dmesg)", full);
 		return -ENODEV;
 	}
 	snprintf(why, len, "%d u-dma-buf buffer%s in %s", n, n > 1 ? "s" : "", full);
@@ -476,14 +549,17 @@ static int list_devices(struct udmabuf *u, const char *devices)
 		}
 		for (int i = 0; i < u->n; i++)
 			if (!has_attr(&u->d[i], ""))
-				return plbuf__err(ENOENT, "u-dma-buf: no device %s (%s does not exist)",
-						  u->d[i].name, attr_path(rel, sizeof(rel), &u->d[i], ""));
+				return plbuf__err(ENOENT, "u-dma-buf: no device %s (%s does not exist); "
+						  "%s", u->d[i].name,
+						  attr_path(rel, sizeof(rel), &u->d[i], ""), how_to_get());
 		return 0;
 	}
-	if (!(dir = plbuf__sys_opendir(plbuf__path(full, sizeof(full), CLASS))))
-		return plbuf__err(errno == ENOENT ? ENODEV : errno, "u-dma-buf: cannot read %s: %s "
-				  "(load the driver, e.g. modprobe u-dma-buf udmabuf0=0x1000000, or "
-				  "declare a buffer in the device tree)", full, strerror(errno));
+	if (!(dir = plbuf__sys_opendir(plbuf__path(full, sizeof(full), CLASS)))) {
+		int e0 = errno;
+
+		return plbuf__err(e0 == ENOENT ? ENODEV : e0, "u-dma-buf: cannot read %s: %s (the "
+				  "driver is not loaded); %s", full, strerror(e0), how_to_get());
+	}
 	errno = 0;
 	while (!err && (e = readdir(dir)) != NULL)
 		if (e->d_name[0] != '.')
@@ -492,7 +568,8 @@ static int list_devices(struct udmabuf *u, const char *devices)
 		err = plbuf__err(errno, "u-dma-buf: cannot read %s: %s", full, strerror(errno));
 	closedir(dir);
 	if (!err && u->n == 0)
-		err = plbuf__err(ENODEV, "u-dma-buf: %s lists no buffer", full);
+		err = plbuf__err(ENODEV, "u-dma-buf: the driver is loaded but %s lists no buffer; %s",
+				 full, how_to_get());
 	qsort(u->d, (size_t)u->n, sizeof(u->d[0]), by_name);
 	return err;
 }
@@ -518,14 +595,18 @@ static void ud_close(struct plbuf_ctx *ctx)
 static int ud_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 {
 	const char *unc = plbuf__kv_get(kv, "uncached"), *devices = plbuf__kv_get(kv, "devices");
+	const char *trust = plbuf__kv_get(kv, "trust_iommu_mmap");
 	struct udmabuf *u = plbuf__priv(ctx);
 	int err;
 
 	if (unc && strcmp(unc, "wc") && strcmp(unc, "keep"))
 		return plbuf__err(EINVAL, "u-dma-buf: uncached=%s is not wc or keep", unc);
+	if (trust && strcmp(trust, "0") && strcmp(trust, "1"))
+		return plbuf__err(EINVAL, "u-dma-buf: trust_iommu_mmap=%s is not 0 or 1", trust);
 	if ((err = plbuf__kv_sync(kv, "u-dma-buf", &u->by_va)) < 0)
 		return err;
 	u->keep_mode = unc && !strcmp(unc, "keep");
+	u->trust_iommu_mmap = trust && !strcmp(trust, "1");
 	err = list_devices(u, devices);
 	/* Versions first: an unsupported driver is reported before anything is opened. */
 	for (int i = 0; !err && i < u->n; i++) {
@@ -558,6 +639,7 @@ static void ud_info(struct plbuf_ctx *ctx, FILE *out)
 		"by address from user space" : "through the driver (dma_sync_single_for_*)");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_udmabuf = {
 	.name = "udmabuf",
 	.summary = "ikwzm's u-dma-buf driver: /dev/udmabufN buffers, one bank each",

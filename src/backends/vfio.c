@@ -490,6 +490,7 @@ PLBUF_EXPORT int plbuf_vfio_device_fd(const plbuf_ctx *ctx)
 	return ((const struct vfio *)plbuf__priv(ctx))->device;
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_vfio = {
 	.name = "vfio",
 	.summary = "a PCIe device behind an IOMMU (VFIO type1): device addresses are IOVAs",

@@ -394,6 +394,7 @@ static void xl_info(struct plbuf_ctx *ctx, FILE *out)
 		x->by_va ? "by address from user space" : "CACHECTRL ioctl");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_xlnk = {
 	.name = "xlnk",
 	.summary = "PYNQ <= v2.5's /dev/xlnk CMA allocator",

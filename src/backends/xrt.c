@@ -67,13 +67,7 @@ static int add_bank(struct plbuf_ctx *ctx, struct xrt *x, const struct plbuf_mem
 	struct plbuf_bank b;
 	int k;
 
-	memset(&b, 0, sizeof(b));
-	if (t && t->tag[0])
-		snprintf(b.name, sizeof(b.name), "%s", t->tag);
-	else
-		snprintf(b.name, sizeof(b.name), "bank%d", index);
-	b.base = t ? t->base : 0;
-	b.size = t ? t->size : 0;
+	plbuf__memtopo_bank(t, index, &b);
 	/* A HOST bank is host memory that the card reads over PCIe, which x86 snoops. */
 	b.coherent = t && t->type == PLBUF_MEM_HOST;
 	b.cached_default = 1;
@@ -270,6 +264,7 @@ static void xrt_info(struct plbuf_ctx *ctx, FILE *out)
 			x->host_only[i] ? ", host memory (host_only)" : "");
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_xrt = {
 	.name = "xrt",
 	.summary = "Alveo / Versal through XRT's C API: buffer objects with a host mirror",

@@ -273,16 +273,10 @@ static int add_bank(struct plbuf_ctx *ctx, struct zocl *z, const struct plbuf_me
 	struct plbuf_bank b;
 	int i;
 
-	memset(&b, 0, sizeof(b));
-	if (t && t->tag[0])
-		snprintf(b.name, sizeof(b.name), "%s", t->tag);
-	else
-		snprintf(b.name, sizeof(b.name), "bank%d", index);
+	plbuf__memtopo_bank(t, index, &b);
 	for (i = 0; i < plbuf__nbanks(ctx); i++) /* topologies repeat tags (HP0 listed twice, ...) */
 		if (strcmp(plbuf__bank(ctx, i)->name, b.name) == 0)
 			snprintf(b.name, sizeof(b.name), "bank%d", index);
-	b.base = t ? t->base : 0;
-	b.size = t ? t->size : 0;
 	b.coherent = coherent;
 	b.fixed = 0;
 	/* zocl maps PL-DDR and LPDDR banks write-combine whatever is asked. */
@@ -549,6 +543,7 @@ static void zocl_info(struct plbuf_ctx *ctx, FILE *out)
 		(unsigned long long)(cma_free() >> 10));
 }
 
+/* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */
 const struct plbuf_backend plbuf__backend_zocl = {
 	.name = "zocl",
 	.summary = "XRT's embedded DRM driver (PYNQ v2.6+): buffer objects on /dev/dri/renderD*",

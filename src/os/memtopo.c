@@ -10,10 +10,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "internal.h"
 #include "os/memtopo.h"
 #include "os/sys.h"
@@ -77,6 +79,17 @@ int plbuf__memtopo_parse(const void *data, size_t len, const char *what,
 		out[i].tag[16] = 0;
 	}
 	return count;
+}
+
+void plbuf__memtopo_bank(const struct plbuf_memtopo_bank *t, int index, struct plbuf_bank *b)
+{
+	memset(b, 0, sizeof(*b));
+	if (t && t->tag[0])
+		snprintf(b->name, sizeof(b->name), "%s", t->tag);
+	else
+		snprintf(b->name, sizeof(b->name), "bank%d", index);
+	b->base = t ? t->base : 0;
+	b->size = t ? t->size : 0;
 }
 
 int plbuf__memtopo_from_xclbin(const void *data, size_t len, const char *what,

@@ -41,6 +41,12 @@ int plbuf__memtopo_parse(const void *data, size_t len, const char *what,
 int plbuf__memtopo_from_xclbin(const void *data, size_t len, const char *what,
 			       struct plbuf_memtopo_bank *out, int max);
 
+/* The plbuf bank of topology entry t at position index (t NULL when there is no topology: the index
+ * alone): named by its tag, "bank<index>" when it has none, with its base and size; the other
+ * fields zero, for the backend to fill. */
+struct plbuf_bank;
+void plbuf__memtopo_bank(const struct plbuf_memtopo_bank *t, int index, struct plbuf_bank *b);
+
 /* Reads a whole file (a sysfs binary attribute or an xclbin) into a malloc'd buffer; *len gets its
  * size.  The path is used as given (callers apply PLBUF_ROOT where it belongs).  Returns 0 or
  * -errno with a message naming the file. */

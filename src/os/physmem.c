@@ -174,12 +174,11 @@ int plbuf__uio_spec_parse(const char *s, size_t n, struct plbuf_uio_spec *out)
 	return 0;
 }
 
-/* N for "uioN", or the uioN whose name attribute is dev; -ENOENT with a message. */
-static int uio_index(const char *dev)
+int plbuf__uio_index(const char *dev)
 {
-	char path[4096], name[128], attr[300];
+	char path[4096], name[128], attr[300], unread[400];
 	struct dirent *e;
-	int found = -1;
+	int found = -1, unread_err = 0;
 	DIR *d;
 
 	if (strncmp(dev, "uio", 3) == 0 && dev[3] && strspn(dev + 3, "0123456789") == strlen(dev + 3)) {
@@ -191,6 +190,9 @@ static int uio_index(const char *dev)
 		return atoi(dev + 3);
 	}
 	d = plbuf__sys_opendir(plbuf__path(path, sizeof(path), "/sys/class/uio"));
+	if (!d && errno != ENOENT)
+		return plbuf__err(errno, "reserved: cannot look for UIO device %s: cannot open %s: %s",
+				  dev, path, strerror(errno));
 	if (!d)
 		return plbuf__err(ENOENT, "reserved: no UIO device named %s: %s is missing (load the "
 				  "UIO driver: uio_pdrv_genirq with a device-tree node, or uio_dmem_genirq)",
@@ -199,10 +201,20 @@ static int uio_index(const char *dev)
 		if (strncmp(e->d_name, "uio", 3) != 0)
 			continue;
 		snprintf(attr, sizeof(attr), "/sys/class/uio/%s/name", e->d_name);
-		if (plbuf__read_attr(attr, name, sizeof(name)) >= 0 && strcmp(name, dev) == 0)
+		int r = plbuf__read_attr(attr, name, sizeof(name));
+
+		/* An unreadable name may be the one asked for: say so rather than "no device". */
+		if (r < 0 && r != -ENOENT && !unread_err) {
+			unread_err = r;
+			snprintf(unread, sizeof(unread), "%s", plbuf_errmsg());
+		}
+		if (r >= 0 && strcmp(name, dev) == 0)
 			found = atoi(e->d_name + 3);
 	}
 	closedir(d);
+	if (found < 0 && unread_err)
+		return plbuf__err(unread_err, "reserved: no readable UIO device named %s in %s; one "
+				  "name could not be read: %s", dev, path, unread);
 	if (found < 0)
 		return plbuf__err(ENOENT, "reserved: no UIO device named %s in %s (each uioN/name holds "
 				  "a name; give uioN or one of those names)", dev, path);
@@ -212,7 +224,7 @@ static int uio_index(const char *dev)
 int plbuf__uio_map_read(const struct plbuf_uio_spec *spec, struct plbuf_uio_map *out)
 {
 	char dir[128], path[192], full[4096];
-	int err, uio = uio_index(spec->dev);
+	int err, uio = plbuf__uio_index(spec->dev);
 
 	if (uio < 0)
 		return uio;

@@ -54,5 +54,7 @@ struct plbuf_uio_map {
 	uint64_t addr, size, offset;
 };
 int plbuf__uio_map_read(const struct plbuf_uio_spec *spec, struct plbuf_uio_map *out);
+/* N for "uioN", or the uioN whose name attribute is dev; -ENOENT with a message. */
+int plbuf__uio_index(const char *dev);
 
 #endif

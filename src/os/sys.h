@@ -95,6 +95,20 @@ static inline ssize_t plbuf__sys_pread(int fd, void *buf, size_t n, off_t off)
 	return pread(fd, buf, n, off);
 }
 
+/* Register windows and interrupts (src/mmio.c, src/irq.c): a VFIO BAR without mmap, UIO's
+ * interrupt count. */
+static inline ssize_t plbuf__sys_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	PLBUF__FAULT(PLBUF_SYS_WRITE, -1);
+	return pwrite(fd, buf, n, off);
+}
+
+static inline ssize_t plbuf__sys_read(int fd, void *buf, size_t n)
+{
+	PLBUF__FAULT(PLBUF_SYS_READ, -1);
+	return read(fd, buf, n);
+}
+
 static inline ssize_t plbuf__sys_write(int fd, const void *buf, size_t n)
 {
 	PLBUF__FAULT(PLBUF_SYS_WRITE, -1);

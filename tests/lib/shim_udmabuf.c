@@ -36,7 +36,9 @@ struct shim_export_args { uint64_t flags, size, offset, addr; int fd; };
 #define SHIM_SET_SYNC            _IOW('U', 9, struct shim_sync_args)
 #define SHIM_EXPORT              _IOWR('U', 10, struct shim_export_args)
 
-#define SYSDIR "/sys/devices/virtual/u-dma-buf/"
+/* Where the driver's devices sit: /sys/devices/<parent>/u-dma-buf/<name> (dev_of() finds them
+ * through the class link). */
+#define CLASSDIR "/sys/class/u-dma-buf/"
 #define MAX_DEVS 16
 #define MAX_LOG 256
 #define MAX_MAPS 64
@@ -44,6 +46,7 @@ struct shim_export_args { uint64_t flags, size, offset, addr; int fd; };
 struct shim_dev {
 	int used;
 	struct fx_udmabuf p;
+	char dir[200];       /* /sys/devices/<parent>/u-dma-buf/<name> */
 	uint64_t alloc_size;
 	int sync_mode, sync_direction, sync_owner;
 	uint64_t sync_offset, sync_size, sync_for_cpu, sync_for_device;
@@ -71,24 +74,33 @@ static struct shim_dev *dev_of(const char *rel, const char **attr)
 	*attr = NULL;
 	if (!strncmp(rel, "/dev/", 5))
 		return find(rel + 5, strlen(rel + 5));
-	if (strncmp(rel, SYSDIR, strlen(SYSDIR)))
-		return NULL;
-	name = rel + strlen(SYSDIR);
-	slash = strchr(name, '/');
-	if (!slash)
-		return NULL;
-	*attr = slash + 1;
-	return find(name, (size_t)(slash - name));
+	if (!strncmp(rel, CLASSDIR, strlen(CLASSDIR))) {
+		name = rel + strlen(CLASSDIR);
+		slash = strchr(name, '/');
+		if (!slash)
+			return NULL;
+		*attr = slash + 1;
+		return find(name, (size_t)(slash - name));
+	}
+	for (int i = 0; i < MAX_DEVS; i++) {
+		size_t n = strlen(devs[i].dir);
+
+		if (devs[i].used && !strncmp(rel, devs[i].dir, n) && rel[n] == '/') {
+			*attr = rel + n + 1;
+			return &devs[i];
+		}
+	}
+	return NULL;
 }
 
 /* Replaces the contents of an attribute file that exists (a test may have removed it). */
 static void update(const struct shim_dev *d, const char *attr, const char *fmt, ...)
 {
-	char rel[160], path[4096], text[64];
+	char rel[300], path[4096], text[64];
 	va_list ap;
 	int fd, n;
 
-	snprintf(rel, sizeof(rel), SYSDIR "%s/%s", d->p.name, attr);
+	snprintf(rel, sizeof(rel), "%s/%s", d->dir, attr);
 	fd = open(fx_path(path, sizeof(path), rel), O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -114,10 +126,10 @@ static void show_sync(const struct shim_dev *d)
 /* Every attribute, as the driver creates them, with their permissions. */
 static void show(struct shim_dev *d)
 {
-	char dir[96], f[160];
+	char f[300];
+	const char *dir = d->dir;
 	const struct fx_udmabuf *p = &d->p;
 
-	snprintf(dir, sizeof(dir), SYSDIR "%s", p->name);
 #define ATTR(name, mode, ...) (snprintf(f, sizeof(f), "%s/" name, dir), fx_write(f, mode, __VA_ARGS__))
 	ATTR("driver_version", 0444, "%s\n", p->version);
 	ATTR("size", 0444, "%llu\n", (unsigned long long)p->size);
@@ -154,6 +166,7 @@ void fx_udmabuf_default(struct fx_udmabuf *d, const char *name, uint64_t size, u
 	d->quirk_mmap_mode = 2;
 	d->sync_mode = 1;
 	d->dma_mask_bits = 32;
+	d->of = 1;
 }
 
 int fx_udmabuf_add(const struct fx_udmabuf *p);
@@ -325,7 +338,11 @@ static long ud_ioctl(int fd, const char *rel, unsigned long req, void *arg)
 	case SHIM_GET_DRV_INFO: {
 		struct shim_drv_info i = {0};
 
-		i.flags = (uint64_t)(p->ioctl_version & 0xff) | 1u << 8 | 1u << 12 | 1u << 13;
+		/* IN_KERNEL_FUNCTIONS; the OF bits only on a kernel with device tree (measured on
+		 * x86: 0x30102) */
+		i.flags = (uint64_t)(p->ioctl_version & 0xff) | 1u << 8;
+		if (p->of)
+			i.flags |= 1u << 12 | 1u << 13;
 		if (p->quirk_mmap_mode)
 			i.flags |= 1u << 16 | 1u << 17;
 		/* strscpy(): at most 15 characters and the NUL */
@@ -466,7 +483,7 @@ int fx_udmabuf_add(const struct fx_udmabuf *p)
 {
 	struct shim_dev *d = find(p->name, strlen(p->name));
 	uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
-	char f[160], target[96];
+	char f[300], target[300], parent[120];
 
 	fx_register(&driver);
 	for (int i = 0; !d && i < MAX_DEVS; i++)
@@ -479,15 +496,28 @@ int fx_udmabuf_add(const struct fx_udmabuf *p)
 	d->p = *p;
 	d->alloc_size = (p->size + ps - 1) / ps * ps;
 	d->sync_mode = p->sync_mode;
-	snprintf(f, sizeof(f), SYSDIR "%s", p->name);
-	fx_mkdir(f);
-	snprintf(f, sizeof(f), SYSDIR "%s/dev", p->name);
+	/* The driver's platform device starts it at the size (not page-rounded); a buffer bound to
+	 * another device (udmabufN_bind=) skips that probe and starts at 0 (both seen in QEMU). */
+	d->sync_size = p->parent[0] && strncmp(p->parent, "platform/", 9) ? 0 : p->size;
+	if (p->parent[0])
+		snprintf(parent, sizeof(parent), "%s", p->parent);
+	else
+		snprintf(parent, sizeof(parent), "platform/u-dma-buf.%d", (int)(d - devs));
+	snprintf(d->dir, sizeof(d->dir), "/sys/devices/%s/u-dma-buf/%s", parent, p->name);
+	fx_mkdir(d->dir);
+	/* device -> the parent, three levels up */
+	snprintf(f, sizeof(f), "%s/device", d->dir);
+	snprintf(target, sizeof(target), "../../../%s", strrchr(parent, '/') ? strrchr(parent, '/') + 1 :
+		 parent);
+	fx_unlink(f);
+	fx_symlink(target, f);
+	snprintf(f, sizeof(f), "%s/dev", d->dir);
 	fx_write(f, 0444, "%d:%d\n", 245, (int)(d - devs));
-	snprintf(f, sizeof(f), SYSDIR "%s/uevent", p->name);
+	snprintf(f, sizeof(f), "%s/uevent", d->dir);
 	fx_write(f, 0644, "MAJOR=245\nMINOR=%d\nDEVNAME=%s\n", (int)(d - devs), p->name);
 	show(d);
 	snprintf(f, sizeof(f), "/sys/class/u-dma-buf/%s", p->name);
-	snprintf(target, sizeof(target), "../../devices/virtual/u-dma-buf/%s", p->name);
+	snprintf(target, sizeof(target), "../..%s", d->dir + 4);
 	fx_unlink(f);
 	fx_symlink(target, f);
 	snprintf(f, sizeof(f), "/dev/%s", p->name);

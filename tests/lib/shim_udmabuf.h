@@ -3,12 +3,18 @@
  *
  * Reproduces what u-dma-buf v5.2.0 (u-dma-buf.c, u-dma-buf-ioctl.h) shows user space, and v4.4.1
  * when built without ioctls: /sys/class/u-dma-buf/<name> (a link to
- * /sys/devices/virtual/u-dma-buf/<name>) with its attributes in the driver's formats and
+ * /sys/devices/<parent>/u-dma-buf/<name>, whose `device` link points at the parent: the driver's
+ * platform device u-dma-buf.N, or the device udmabufN_bind= named) with its attributes in the
+ * driver's formats and
  * permissions, /dev/<name> as a regular file of the page-rounded size, the attribute stores
  * (kstrtoull, range checks, sync_for_cpu/sync_for_device and their one-word command form), the
  * ioctls with their checks and error returns, and mmap's size check and memory type.
  *
  * Every cache sync the driver would perform is logged, however it was asked for.
+ *
+ * Where both run, it must answer as the real driver does: tests/qemu's ABI probe
+ * (tests/lib/udmabuf_abi.c) compares the two, and t_udmabuf_abi compares the shim with the
+ * transcripts recorded from the real driver (tests/qemu/abi/).
  */
 #ifndef PLBUF_TEST_SHIM_UDMABUF_H
 #define PLBUF_TEST_SHIM_UDMABUF_H
@@ -28,6 +34,11 @@ struct fx_udmabuf {
 	                        quirk-mmap (no attribute) */
 	int sync_mode;       /* 1, the driver's default */
 	int dma_mask_bits;   /* 32, the dma_mask_bit module parameter's default */
+	int of;              /* 1: a kernel with device tree (CONFIG_OF: GET_DRV_INFO's OF bits,
+	                        the ARM boards); 0: x86 (Debian's amd64 kernel has no device tree) */
+	char parent[96];     /* below /sys/devices: "" = platform/u-dma-buf.<slot> (module
+	                        parameters); udmabufN_bind=pci/BDF: "pci0000:00/BDF" (the test makes
+	                        that device's iommu_group link itself) */
 };
 
 /* Fills d with the defaults above for a 5.2.0 device. */

@@ -44,5 +44,8 @@ int negative(plbuf_ctx *ctx, const char *backend, enum neg_kind kind);
 int mask_high(const char *backend, const char *casename);
 int mask_erange(const char *backend);
 int devmem_case(void);
+/* cases_udmabuf.c: the real u-dma-buf driver (udmabuf[-KIND][@LABEL]) */
+extern int udmabuf_iommu;
+int udmabuf_case(const char *name);
 
 #endif

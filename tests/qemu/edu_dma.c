@@ -2,7 +2,7 @@
  * edu_dma.c - the guest half of tests/qemu: proves plbuf's device addresses by having QEMU's edu
  * device DMA through them.  Runs as root inside the test VM (started by tests/qemu/init).
  *
- *   edu_dma [--opt NAME=OPTIONS]... [--devmem BASE:SIZE] CASE...
+ *   edu_dma [--opt NAME=OPTIONS]... [--devmem BASE:SIZE] [--udmabuf-iommu] CASE...
  *   edu_dma --exit CODE     (ends the VM: QEMU exits with (CODE << 1) | 1)
  *
  * --opt gives plbuf_open() options ("@BDF@" is replaced by edu's address) for NAME: a backend,
@@ -10,7 +10,9 @@
  * cases.c).  Each CASE
  * prints "RESULT pass|fail|skip CASE [why]"; the exit status is 0 when every case passed.
  *
- * CASE is "devmem" or [mask-]BACKEND[-KIND]: run_case() lists the kinds, cases.c holds them and
+ * --udmabuf-iommu: the u-dma-buf buffers are bound behind the IOMMU (device address = IOVA).
+ * CASE is "devmem", udmabuf[-KIND][@LABEL] (cases_udmabuf.c) or [mask-]BACKEND[-KIND]: run_case()
+ * lists the kinds, cases.c holds them and
  * docs/qemu-proof.md says what each proves.  Patterns differ per case, so a stale copy of an
  * earlier case's data can never pass a check.
  */
@@ -142,7 +144,7 @@ void fill_pattern(unsigned char *p, uint64_t n)
 
 int is_iommu(const char *backend)
 {
-	return strcmp(backend, "vfio") == 0;
+	return strcmp(backend, "vfio") == 0 || (strcmp(backend, "udmabuf") == 0 && udmabuf_iommu);
 }
 
 /* Prints a buffer's addresses and checks them against the page tables: without an IOMMU the
@@ -171,9 +173,9 @@ int check_addresses(const char *backend, plbuf_buf *b, const char *label)
 	if (dev != phys)
 		return fail("%s: device address %#llx != physical address %#llx", label,
 			    (unsigned long long)dev, (unsigned long long)phys);
-	/* /dev/mem mappings are PFN maps, which pagemap shows as holes: there the DMA is the
-	 * only witness */
-	if (pm == UINT64_MAX && strcmp(backend, "reserved") == 0)
+	/* /dev/mem mappings are PFN maps, which pagemap shows as holes, and so are u-dma-buf's
+	 * (remap_pfn_range() without an IOMMU): there the DMA is the only witness */
+	if (pm == UINT64_MAX && (strcmp(backend, "reserved") == 0 || strcmp(backend, "udmabuf") == 0))
 		return 0;
 	if (pm != phys)
 		return fail("%s: physical address %#llx, but the page tables map it at %#llx", label,
@@ -222,6 +224,8 @@ static int run_case(const char *name)
 		p += 5;
 	if (strcmp(p, "devmem") == 0)
 		return devmem_case();
+	if (strncmp(p, "udmabuf", 7) == 0 && !mask)
+		return udmabuf_case(p);
 	size_t bl = strcspn(p, "-");
 	snprintf(backend, sizeof backend, "%.*s", (int)bl, p);
 	const char *kind = p[bl] ? p + bl + 1 : "";
@@ -286,6 +290,8 @@ int main(int argc, char **argv)
 				 (int)(eq - argv[i]), argv[i]);
 			snprintf(opts[nopts].val, sizeof opts[nopts].val, "%s", eq + 1);
 			nopts++;
+		} else if (strcmp(argv[i], "--udmabuf-iommu") == 0) {
+			udmabuf_iommu = 1;
 		} else if (strcmp(argv[i], "--devmem") == 0 && i + 1 < argc) {
 			char *end;
 			devmem_base = strtoull(argv[++i], &end, 0);

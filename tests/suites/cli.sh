@@ -60,6 +60,17 @@ PLBUF_BACKEND=sim $P info | grep -q "forced by PLBUF_BACKEND" && ok info-forced 
 # plbuf bench runs (timings are not checked: speed is measured by bench/, never by tests).
 $P bench --quick >/dev/null 2>&1 && ok bench-runs || ko bench-runs ""
 
+# Misuse (issue 11): an unknown flag or a stray argument is a usage error, exit 2, before anything
+# runs; `plbuf info --json` stays valid JSON whatever bytes a bank name or PLBUF_BACKEND holds.
+for args in "bench --bogus" "bench --quick --bogus" "info --jsn" "info --json extra" "demo -x"; do
+	out=$($P $args 2>&1 >/dev/null); rc=$?
+	[ $rc = 2 ] && echo "$out" | grep -q usage && ok "usage-error: $args" || ko "usage-error: $args" "rc=$rc"
+done
+json_ok() { /usr/bin/python3 -c 'import json,sys; json.loads(sys.stdin.buffer.read().decode("utf-8", "strict"))'; }
+PLBUF_BACKEND=$'sim\xff\x01"\\' $P info --json | json_ok && ok info-json-raw-backend || ko info-json-raw-backend "invalid JSON"
+PLBUF_BACKEND=sim PLBUF_OPTIONS=$'banks=D\xc3\xa9\xfe\xed\xa0\x80@0x40000000:1M' $P info --json | json_ok &&
+	ok info-json-raw-bank || ko info-json-raw-bank "invalid JSON"
+
 # make install, then build the README's example against the installed header, pkg-config and .so.
 d=$(mktemp -d)
 if make -s BUILD="$B" install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1 &&

@@ -18,6 +18,15 @@ if [ ! -e "$lib" ]; then
 	exit 1
 fi
 
+# A sanitizer build (PLBUF_TEST_BUILD=build/asan): python3 is not instrumented, so the runtime must
+# be loaded first; CPython's own allocations are not ours to report as leaks.
+san=
+if ldd "$lib" 2>/dev/null | grep -q libasan; then
+	san=$(gcc -print-file-name=libasan.so)
+	export LD_PRELOAD=$san${LD_PRELOAD:+:$LD_PRELOAD}
+	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+fi
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 PYTHONPATH=python${PYTHONPATH:+:$PYTHONPATH} PLBUF_LIBRARY=$lib \

@@ -1,0 +1,284 @@
+/*
+ * irq.c - an IP's interrupt, waited for with a timeout or polled: UIO's read/enable protocol, a
+ * VFIO eventfd, or a sim device model's line (src/sim_regs.c).
+ *
+ * Each kind has a descriptor that polls readable while an interrupt is pending (/dev/uioN, the
+ * eventfd, the line's FIFO), so one wait loop serves them all: poll, then take what is pending
+ * (UIO: the 4-byte event count; VFIO: the 8-byte eventfd count; sim: the counter), then re-arm
+ * (UIO: write 1 when the driver has irqcontrol; VFIO INTx: unmask, as VFIO masks it on delivery).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vfio.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "os/sys.h"
+#include "sim_regs.h"
+
+#define IRQ_MAGIC 0x69727121u /* "irq!" */
+
+enum irq_kind { IRQ_UIO, IRQ_VFIO, IRQ_SIM };
+
+struct plbuf_irq {
+	uint32_t magic;
+	enum irq_kind kind;
+	int fd;                 /* what poll() watches */
+	int vfio_fd;            /* VFIO: the device fd (the context's) */
+	uint32_t index, vector; /* VFIO: irq index and sub-index */
+	int automasked;         /* VFIO INTx: unmask after each interrupt */
+	int no_irqcontrol;      /* UIO: the driver cannot enable (write answered ENOSYS) */
+	int64_t last;           /* UIO: the last event count read (-1: none yet) */
+	struct plbuf__simirq *sim;
+	char what[64];
+};
+
+int plbuf__uio_number(const char *dev); /* mmio.c */
+
+static struct plbuf_irq *irq_new(enum irq_kind kind)
+{
+	struct plbuf_irq *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return plbuf__errp(ENOMEM, "out of process memory");
+	q->magic = IRQ_MAGIC;
+	q->kind = kind;
+	q->fd = q->vfio_fd = -1;
+	q->last = -1;
+	return q;
+}
+
+/* Arms the interrupt again: what UIO and VFIO INTx need after each delivery. */
+static int rearm(struct plbuf_irq *q)
+{
+	if (q->kind == IRQ_UIO && !q->no_irqcontrol) {
+		int32_t one = 1;
+
+		if (plbuf__sys_write(q->fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
+			return 0;
+		if (errno == ENOSYS) { /* uio_pci_generic-like drivers without irqcontrol */
+			q->no_irqcontrol = 1;
+			return 0;
+		}
+		return plbuf__err(errno, "irq: cannot enable %s (write of 1): %s", q->what,
+				  strerror(errno));
+	}
+	if (q->kind == IRQ_VFIO && q->automasked) {
+		struct vfio_irq_set set = {
+			.argsz = sizeof(set),
+			.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
+			.index = q->index, .start = q->vector, .count = 1,
+		};
+
+		if (plbuf__sys_ioctl(q->vfio_fd, VFIO_DEVICE_SET_IRQS, &set) < 0)
+			return plbuf__err(errno, "irq: cannot unmask %s (VFIO_DEVICE_SET_IRQS): %s",
+					  q->what, strerror(errno));
+	}
+	return 0;
+}
+
+PLBUF_EXPORT plbuf_irq *plbuf_irq_open_uio(const char *dev)
+{
+	char node[32], path[4096];
+	struct plbuf_irq *q;
+	int n = plbuf__uio_number(dev), err;
+
+	if (n < 0)
+		return NULL;
+	q = irq_new(IRQ_UIO);
+	if (!q)
+		return NULL;
+	snprintf(q->what, sizeof(q->what), "uio%d's interrupt", n);
+	snprintf(node, sizeof(node), "/dev/uio%d", n);
+	plbuf__path(path, sizeof(path), node);
+	q->fd = plbuf__sys_open(path, O_RDWR | O_NONBLOCK, 0);
+	if (q->fd < 0) {
+		err = errno;
+		free(q);
+		return plbuf__errp(err, "irq: cannot open %s: %s", path, strerror(err));
+	}
+	/* The new descriptor counts from the device's count now: only later interrupts wake it. */
+	if (rearm(q) < 0) {
+		err = errno;
+		close(q->fd);
+		free(q);
+		errno = err;
+		return NULL;
+	}
+	return q;
+}
+
+PLBUF_EXPORT plbuf_irq *plbuf_irq_open_vfio(plbuf_ctx *ctx, int index, int vector)
+{
+	struct vfio_irq_info info = {.argsz = sizeof(info)};
+	struct {
+		struct vfio_irq_set set;
+		int32_t fd;
+	} req;
+	struct plbuf_irq *q;
+	int dfd = plbuf_vfio_device_fd(ctx), err;
+
+	if (dfd < 0)
+		return plbuf__errp(EINVAL, "irq: not a vfio context opened with device=");
+	if (index < VFIO_PCI_INTX_IRQ_INDEX || index > VFIO_PCI_MSIX_IRQ_INDEX || vector < 0)
+		return plbuf__errp(EINVAL, "irq: VFIO interrupt index %d vector %d: index is 0 (INTx), "
+				   "1 (MSI) or 2 (MSI-X)", index, vector);
+	info.index = (uint32_t)index;
+	if (plbuf__sys_ioctl(dfd, VFIO_DEVICE_GET_IRQ_INFO, &info) < 0)
+		return plbuf__errp(errno, "irq: VFIO_DEVICE_GET_IRQ_INFO of index %d failed: %s", index,
+				   strerror(errno));
+	if ((uint32_t)vector >= info.count || !(info.flags & VFIO_IRQ_INFO_EVENTFD))
+		return plbuf__errp(ENOENT, "irq: the device has %u interrupt(s) of index %d%s; vector %d "
+				   "does not exist", info.count, index,
+				   info.flags & VFIO_IRQ_INFO_EVENTFD ? "" : " (none signals an eventfd)",
+				   vector);
+	q = irq_new(IRQ_VFIO);
+	if (!q)
+		return NULL;
+	snprintf(q->what, sizeof(q->what), "VFIO interrupt %d.%d", index, vector);
+	q->vfio_fd = dfd;
+	q->index = (uint32_t)index;
+	q->vector = (uint32_t)vector;
+	q->automasked = (info.flags & VFIO_IRQ_INFO_AUTOMASKED) != 0;
+	q->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->fd < 0) {
+		err = errno;
+		free(q);
+		return plbuf__errp(err, "irq: eventfd: %s", strerror(err));
+	}
+	memset(&req, 0, sizeof(req));
+	req.set.argsz = sizeof(req);
+	req.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	req.set.index = q->index;
+	req.set.start = q->vector;
+	req.set.count = 1;
+	req.fd = q->fd;
+	if (plbuf__sys_ioctl(dfd, VFIO_DEVICE_SET_IRQS, &req) < 0) {
+		err = errno;
+		close(q->fd);
+		free(q);
+		return plbuf__errp(err, "irq: VFIO_DEVICE_SET_IRQS (eventfd for interrupt %d.%d) failed: "
+				   "%s", index, vector, strerror(err));
+	}
+	return q;
+}
+
+PLBUF_EXPORT plbuf_irq *plbuf_irq_open_sim(plbuf_ctx *ctx, int line)
+{
+	struct plbuf_irq *q = irq_new(IRQ_SIM);
+
+	if (!q)
+		return NULL;
+	q->sim = plbuf__simirq_open(ctx, line, &q->fd);
+	if (!q->sim) {
+		int e = errno;
+
+		free(q);
+		errno = e;
+		return NULL;
+	}
+	snprintf(q->what, sizeof(q->what), "sim interrupt %d", line);
+	return q;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What is pending now: > 0 interrupts, 0 none (a spurious wake-up), or -errno. */
+static int take(struct plbuf_irq *q)
+{
+	if (q->kind == IRQ_SIM)
+		return (int)plbuf__simirq_take(q->sim);
+	if (q->kind == IRQ_VFIO) {
+		uint64_t n;
+
+		if (plbuf__sys_read(q->fd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+			return errno == EAGAIN ? 0 : plbuf__err(errno, "irq: read of %s's eventfd: %s",
+							       q->what, strerror(errno));
+		return n > INT32_MAX ? INT32_MAX : (int)n;
+	}
+	uint32_t count;
+	ssize_t r = plbuf__sys_read(q->fd, &count, sizeof(count));
+
+	if (r < 0)
+		return errno == EAGAIN ? 0 : plbuf__err(errno, "irq: read of %s: %s", q->what,
+						       strerror(errno));
+	if (r != (ssize_t)sizeof(count))
+		return plbuf__err(EIO, "irq: read of %s gave %zd bytes, not UIO's 4-byte count", q->what,
+				  r);
+	/* UIO gives the device's total; the first read since open counts as one. */
+	int n = q->last < 0 ? 1 : (int)(uint32_t)(count - (uint32_t)q->last);
+
+	q->last = count;
+	return n > 0 ? n : 1;
+}
+
+PLBUF_EXPORT int plbuf_irq_wait(plbuf_irq *q, int timeout_ms)
+{
+	int64_t end = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
+
+	if (!q || q->magic != IRQ_MAGIC)
+		return plbuf__err(EINVAL, "plbuf_irq_wait: not an open interrupt");
+	for (;;) {
+		struct pollfd p = {.fd = q->fd, .events = POLLIN};
+		int left = timeout_ms < 0 ? -1 : (int)(end - now_ms() > 0 ? end - now_ms() : 0);
+		int r = poll(&p, 1, left), n;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return plbuf__err(errno, "irq: poll of %s: %s", q->what, strerror(errno));
+		if (r == 0)
+			return plbuf__err(ETIMEDOUT, "irq: %s did not fire within %d ms", q->what,
+					  timeout_ms);
+		if (p.revents & (POLLERR | POLLNVAL))
+			return plbuf__err(EIO, "irq: %s: the descriptor reports an error (device gone?)",
+					  q->what);
+		if ((n = take(q)) < 0)
+			return n;
+		if (n == 0)
+			continue;
+		int err = rearm(q);
+
+		return err < 0 ? err : n;
+	}
+}
+
+PLBUF_EXPORT int plbuf_irq_fd(const plbuf_irq *q)
+{
+	if (!q || q->magic != IRQ_MAGIC)
+		return plbuf__err(EINVAL, "plbuf_irq_fd: not an open interrupt");
+	return q->fd;
+}
+
+PLBUF_EXPORT void plbuf_irq_close(plbuf_irq *q)
+{
+	if (!q || q->magic != IRQ_MAGIC)
+		return;
+	q->magic = 0;
+	if (q->kind == IRQ_VFIO) {
+		struct vfio_irq_set set = {
+			.argsz = sizeof(set),
+			.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+			.index = q->index, .start = q->vector, .count = 0,
+		};
+
+		plbuf__sys_ioctl(q->vfio_fd, VFIO_DEVICE_SET_IRQS, &set); /* disables the interrupt */
+	}
+	if (q->kind == IRQ_SIM)
+		plbuf__simirq_close(q->sim);
+	else
+		close(q->fd);
+	free(q);
+}
