@@ -569,14 +569,47 @@ static void check_free(struct sim *s, const struct plbuf_sim_bankv *v, const str
 	memset(v->state + lo, 0, hi - lo);
 }
 
+/*
+ * A cached buffer's clean lines are fetched from device memory when it is allocated.  On a board
+ * a line that is not in the cache is read from DRAM at the CPU's first access; here every line of
+ * the CPU's view is "present", and a clean one may hold what the memory held long ago (before an
+ * uncached buffer there was written, or the device wrote it): a CPU store that happens to leave
+ * such a line's bytes as they were would not make it dirty, and its flush would write nothing.
+ * Dirty lines of a previous user stay dirty: allocation cleans them (see clean_new in buffer.c).
+ */
+static void refill_clean(struct sim *s, const struct plbuf_sim_bankv *v, uint64_t off,
+			 uint64_t end)
+{
+	int tracking = s->hdr->check != PLBUF_SIM_CHECK_OFF;
+
+	while (off < end) {
+		uint64_t d = plbuf__sim_next_dirty(v, off, end);
+
+		if (d > off) {
+			memcpy(v->cpu + off, v->dev + off, d - off);
+			memcpy(v->clean + off, v->cpu + off, d - off);
+			if (tracking)
+				memset(v->state + off / v->line, 0, (d - off) / v->line);
+		}
+		if (d == end)
+			break;
+		off = plbuf__sim_next_clean(v, d + v->line, end);
+	}
+}
+
 static int sim_watch(struct plbuf_ctx *ctx, const struct plbuf_watch *w)
 {
 	struct sim *s = plbuf__priv(ctx);
 	struct sim_bank *sb = w->c->priv;
 	const struct plbuf_sim_bankv *v = &sb->v;
 
-	if (w->ev == PLBUF_WATCH_ALLOC)
-		return back(s, w->c->bank, w->off, w->len);
+	if (w->ev == PLBUF_WATCH_ALLOC) {
+		int err = back(s, w->c->bank, w->off, w->len);
+
+		if (!err && v->cpu && w->cached)
+			refill_clean(s, v, w->off, w->off + w->len);
+		return err;
+	}
 	if (s->hdr->check == PLBUF_SIM_CHECK_OFF)
 		return 0;
 	switch (w->ev) {
