@@ -99,7 +99,7 @@ static void track(struct sim *s, int add)
 	pthread_mutex_unlock(&names_lock);
 }
 
-/* Removes /dev/shm/plbuf-sim-* files of this user that no process holds locked.  A file just
+/* Removes /dev/shm/plbuf-sim-<pid>-<n> files of this user that no process holds locked.  A file just
  * created and not yet locked by its owner is still empty: those are left alone. */
 static void reap_stale(void)
 {
@@ -113,7 +113,13 @@ static void reap_stale(void)
 		struct stat st;
 		int fd;
 
-		if (strncmp(e->d_name, "plbuf-sim-", 10) != 0)
+		int len = 0;
+		unsigned pid, n;
+
+		/* exactly plbuf-sim-<pid>-<n>: files named after it (a device model's ".regs",
+		 * ".irqN") are their owners' to manage */
+		if (sscanf(e->d_name, "plbuf-sim-%u-%u%n", &pid, &n, &len) != 2 ||
+		    e->d_name[len] != 0)
 			continue;
 		snprintf(name, sizeof(name), "/dev/shm/%s", e->d_name);
 		fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
