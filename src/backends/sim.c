@@ -36,7 +36,10 @@
 #include "sim_format.h"
 #include "os/sys.h"
 
-#define SIM_DEFAULT_BANKS "DDR0@0x40000000:512M"
+/* 512 MiB where the address space is large; on 32-bit systems a non-coherent bank takes three
+ * times its size of address space (see sim_format.h), twice more where a device model attaches in
+ * the same process, and Zynq-7000 boards have 512 MiB to 1 GiB of memory in all. */
+#define SIM_DEFAULT_BANKS (sizeof(void *) >= 8 ? "DDR0@0x40000000:512M" : "DDR0@0x40000000:128M")
 /* The file is sparse; its pages are backed (fallocate) a block at a time when a buffer first uses
  * them, so that a full /dev/shm fails an allocation with ENOMEM instead of killing the process with
  * SIGBUS at its first store. */
