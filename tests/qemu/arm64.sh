@@ -18,13 +18,15 @@
 # Installs (as root) what is missing: qemu-system-arm, device-tree-compiler, the aarch64 cross
 # compiler and C library.  The kernel (image, headers) and busybox-static:arm64 are fetched with
 # `apt-get download` and cached under build/qemu/.  Environment: see tests/qemu/lib.sh, and
-# PLBUF_QEMU_ZOCL=fixed|unfixed (the driver of the zocl boot; default fixed).
+# PLBUF_QEMU_ZOCL=fixed|unfixed (the driver of the zocl boot; default fixed), PLBUF_VENDOR (the
+# drivers' tarballs; default ../shared/vendor: every case skips, saying so, when they are missing).
 # shellcheck disable=SC2016 # the guest's scripts are written in single quotes on purpose
 # shellcheck source=tests/qemu/lib.sh
 . "$(dirname "$0")/lib.sh"
 QH_NAME=arm64
 QH_CONSOLE=ttyAMA0
 a64=$out/arm64
+QH_LOGS=$a64/logs # the boot names repeat the x86 ones
 mkdir -p "$a64"
 
 # ------------------------------------------------------------------------------ the boots
@@ -116,6 +118,10 @@ qh_tools qemu-system-arm:"command -v qemu-system-aarch64" \
 	device-tree-compiler:"command -v dtc" \
 	gcc-aarch64-linux-gnu:"command -v aarch64-linux-gnu-gcc-12" \
 	libc6-dev-arm64-cross:"[ -f /usr/aarch64-linux-gnu/lib/libc.a ]"
+vendor=${PLBUF_VENDOR:-$top/../shared/vendor}
+for f in xrt-zocl-963c58ee.tar.gz u-dma-buf-5.5.0.tar.gz; do
+	[ -f "$vendor/$f" ] || all_results skip "no $vendor/$f (the drivers' sources; set PLBUF_VENDOR)"
+done
 qemu-system-aarch64 --version | head -n 1
 # shellcheck disable=SC2086 # word lists
 qh_kernel linux-image-arm64 arm64 $DRM_MODULES $VFIO_MODULES
@@ -134,7 +140,8 @@ echo "headers and busybox for $pkg ready ($(elapsed "$t") s)"
 t=$(date +%s.%N)
 mods=()
 for v in fixed unfixed; do
-	if ! bash tests/qemu/zocl/build.sh "$hdr" "$(pwd)/$a64/zocl" "$v" \
+	if ! ZOCL_TARBALL=$vendor/xrt-zocl-963c58ee.tar.gz bash tests/qemu/zocl/build.sh "$hdr" \
+		"$(pwd)/$a64/zocl" "$v" \
 		> "$a64/zocl-$v.log" 2>&1; then
 		sed 's/^/  zocl| /' "$a64/zocl-$v.log" | tail -n 20
 		all_results fail "building zocl ($v) failed (see $a64/zocl-$v.log)"
@@ -142,7 +149,7 @@ for v in fixed unfixed; do
 done
 # shellcheck disable=SC2030,SC2031 # the cross-build's variables are for kmod.sh only
 ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KMOD_MAKE=module tests/qemu/kmod.sh build "$hdr" \
-	"$top/../shared/vendor/u-dma-buf-5.5.0.tar.gz" "$a64/kmod/u-dma-buf-5.5.0" >/dev/null ||
+	"$vendor/u-dma-buf-5.5.0.tar.gz" "$a64/kmod/u-dma-buf-5.5.0" >/dev/null ||
 	all_results fail "building u-dma-buf 5.5.0 for arm64 failed (see $a64/kmod/u-dma-buf-5.5.0/build.log)"
 mods+=("$a64/kmod/u-dma-buf-5.5.0/u-dma-buf.ko:lib/modules/u-dma-buf-5.5.0.ko")
 mods+=("$a64/zocl/zocl-${PLBUF_QEMU_ZOCL:-fixed}.ko:lib/modules/zocl.ko")

@@ -15,7 +15,8 @@
 # port that makes QEMU exit with (code << 1) | 1: 33 or 35.  Anything else (a timeout, an abort,
 # a panic, a plain power-off) fails every case of that boot.
 # Environment: PLBUF_QEMU_OUT (default build/qemu), PLBUF_QEMU_TIMEOUT (seconds per boot, default
-# 240), PLBUF_QEMU_KEEP=1 shows the console of passing boots too.
+# 240), PLBUF_QEMU_KEEP=1 shows the console of passing boots too.  Consoles and QEMU logs go to
+# $QH_LOGS/BOOT.console and .qemu (default build/qemu/logs).
 # shellcheck shell=bash disable=SC2034 # variables are the boot list's
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -240,7 +241,7 @@ qh_boots() {
 	local bin=$1 t con qlog rc problem bfail c line st reason failed=0 kern why words
 	shift
 	local common=("$@") # the case loop below reuses "$@"
-	local logs=$out/logs
+	local logs=${QH_LOGS:-$out/logs}
 	mkdir -p "$logs"
 	for b in "${BOOTS[@]}"; do
 		t=$(date +%s.%N)

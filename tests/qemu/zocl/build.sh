@@ -4,6 +4,7 @@
 #
 #   build.sh HEADERS OUT fixed|unfixed      -> OUT/zocl-fixed.ko or OUT/zocl-unfixed.ko
 #
+# ZOCL_TARBALL names the tarball (default: ../shared/vendor/xrt-zocl-*.tar.gz).
 # HEADERS is the unpacked linux-headers-<ver>-arm64 directory (tests/qemu/arm64.sh prepares it).
 # The sources are unpacked under OUT/src-VARIANT and edited there, at build time only (nothing
 # of zocl is kept in the project), in four places, each checked to have matched:
@@ -19,8 +20,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 hdr=$1 out=$2 variant=$3
 top=$(cd "$here/../../.." && pwd)
-tarball=$(ls "$top"/../shared/vendor/xrt-zocl-*.tar.gz 2>/dev/null | head -n 1)
-[ -n "$tarball" ] || { echo "zocl/build.sh: no xrt-zocl-*.tar.gz in ../shared/vendor" >&2; exit 1; }
+tarball=${ZOCL_TARBALL:-$(find "$top/../shared/vendor" -maxdepth 1 -name 'xrt-zocl-*.tar.gz' 2>/dev/null | head -n 1)}
+[ -f "$tarball" ] || { echo "zocl/build.sh: no zocl tarball (${tarball:-../shared/vendor/xrt-zocl-*.tar.gz})" >&2; exit 1; }
 ko=$out/zocl-$variant.ko
 # cached while the inputs are unchanged
 if [ -f "$ko" ] && [ "$ko" -nt "$tarball" ] && [ "$ko" -nt "$here/build.sh" ] &&
@@ -36,7 +37,7 @@ z=$(echo "$src"/*/src/runtime_src/core/edge/drm/zocl)
 
 # edit FILE SED-SCRIPT EXPECTED-CHANGED-LINES: applies the edit and checks how much it changed
 edit() {
-	local before after n
+	local before n
 	before=$(mktemp)
 	cp "$1" "$before"
 	sed -i "$2" "$1"
@@ -45,6 +46,7 @@ edit() {
 	[ "$n" = "$3" ] || { echo "zocl/build.sh: edit of $1 changed $n lines, expected $3 (another zocl version?)" >&2; exit 1; }
 }
 cp "$here/stub_aie.c" "$here/stub_fpga.c" "$z/"
+# shellcheck disable=SC2016 # $(zocl_edge_dir) is make's, matched literally
 edit "$z/Makefile" 's#\$(zocl_edge_dir)/zocl_aie\.o#stub_aie.o stub_fpga.o#' 2
 edit "$z/common/zocl_xclbin.c" '/fpga_mgr->flags\|fpga_mgr->dmabuf/d' 7
 if [ "$variant" = fixed ]; then
