@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "os/meminfo.h"
 #include "os/sys.h"
 
 /* ---- u-dma-buf-ioctl.h (v5.2.0): magic 'U'; both structures are 24 bytes on every ABI. */
@@ -469,14 +470,9 @@ static int ud_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t 
 static const char *how_to_get(void)
 {
 	static __thread char hint[700];
-	char full[4096], line[128];
-	FILE *f = plbuf__sys_fopen(plbuf__path(full, sizeof(full), "/proc/meminfo"), "r");
-	int cma = 0;
+	uint64_t cma_total;
+	int cma = plbuf__meminfo("CmaTotal", &cma_total) == 0;
 
-	while (f && fgets(line, sizeof(line), f))
-		cma |= strncmp(line, "CmaTotal:", 9) == 0;
-	if (f)
-		fclose(f);
 	snprintf(hint, sizeof(hint), "get one by loading the driver with buffers (insmod u-dma-buf.ko "
 		 "udmabuf0=0x400000 udmabuf1=..., or modprobe u-dma-buf udmabuf0=...), by a device-tree "
 		 "node (compatible = \"ikwzm,u-dma-buf\"), or at run time with echo \"create udmabuf0 "
