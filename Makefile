@@ -205,3 +205,9 @@ check-udmabuf: all
 	$(BUILD)/tests/t_udmabuf_iommu
 	bash tests/suites/udmabuf.sh
 .PHONY: check-udmabuf
+
+# ---- the Python binding (python/, docs/python.md): its pytest suite against the normal build, or
+# the sanitizer build with `make check-python BUILD=build/asan` (after `make BUILD=build/asan SAN=1`).
+check-python: all
+	PLBUF_TEST_BUILD=$(BUILD) bash tests/suites/python.sh
+.PHONY: check-python

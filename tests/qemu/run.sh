@@ -80,6 +80,7 @@ qh_tools qemu-system-x86:"command -v qemu-system-x86_64" \
 qemu-system-x86_64 --version | head -n 1
 # shellcheck disable=SC2086 # a word list
 qh_kernel linux-image-amd64 amd64 $VFIO_MODULES
-qh_guest_program cc "$out/edu_dma" tests/qemu/edu_dma.c tests/qemu/cases.c tests/qemu/edu.c
+qh_guest_program cc "$out/edu_dma" tests/qemu/edu_dma.c tests/qemu/cases.c tests/qemu/cases_udmabuf.c \
+	tests/qemu/edu.c
 qh_initramfs /bin/busybox "$out/edu_dma:edu_dma"
 qh_boots qemu-system-x86_64 -smp 2 -m 512 -device isa-debug-exit,iobase=0xf4,iosize=0x04
