@@ -52,8 +52,12 @@ VFIO_MODULES="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci" # extrac
 CASES[zynqmp-zocl]="$(kinds zocl)"
 NODES[zynqmp-zocl]=zocl
 GUEST[zynqmp-zocl]="
-setup() { load $DRM_MODULES zocl && ls /dev/dri && grep -i cma /proc/meminfo | tr '\n' ' '; echo; }"'
-cases() { /gdma_proof $CASES; }'
+setup() {
+	load $DRM_MODULES zocl && ls /dev/dri &&
+		CMA=\$(dmesg | sed -n 's/.*cma: Reserved \\([0-9]*\\) MiB at \\(0x[0-9a-f]*\\).*/\\2:\\1M/p' | head -n 1) &&
+		echo \"guest: CMA at \$CMA\" && [ -n \"\$CMA\" ]
+}"'
+cases() { /gdma_proof --range "$CMA" $CASES; }'
 
 # 32 MiB: more than the 4 MiB a kernel without CMA gives (x86); ZynqMP's devices are not
 # DMA-coherent, so the driver's sync path is the one plbuf takes.
@@ -65,7 +69,10 @@ setup() {
 			"$(cat /sys/class/u-dma-buf/udmabuf0/phys_addr), dma_coherent" \
 			"$(cat /sys/class/u-dma-buf/udmabuf0/dma_coherent)"
 }
-cases() { /gdma_proof --opt "udmabuf=devices=udmabuf0" $CASES; }'
+cases() {
+	/gdma_proof --opt "udmabuf=devices=udmabuf0" --range \
+		"$(cat /sys/class/u-dma-buf/udmabuf0/phys_addr):$(cat /sys/class/u-dma-buf/udmabuf0/size)" $CASES
+}'
 
 # ------------------------------------------------------------------------------ steps
 qh_select "$@"

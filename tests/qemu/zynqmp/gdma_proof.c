@@ -3,13 +3,16 @@
  * ZynqMP board model (xlnx-zcu102) by having the SoC's own DMA engine, the GDMA, copy through them
  * (driver: gdma.c, on plbuf's register access).  Runs as root inside the test VM.
  *
- *   gdma_proof [--opt BACKEND=OPTIONS]... [--devmem BASE:SIZE] [--high BASE] CASE...
+ *   gdma_proof [--opt BACKEND=OPTIONS]... [--devmem BASE:SIZE] [--high BASE] [--range BASE:SIZE]
+ *              CASE...
  *   gdma_proof --exit CODE     (ends the VM: QEMU exits with (CODE << 1) | 1)
  *
  * CASE, optionally prefixed "zynqmp-", is "devmem" (the harness alone: raw /dev/mem, no plbuf) or BACKEND[-KIND] with BACKEND one
  * of reserved, hugepage, zocl, udmabuf and KIND one of (none: the round trip), span, wrong-address,
  * views, max-address; and reserved-high, reserved-erange (the no-map region above 4 GiB given by
- * --high).  --opt gives plbuf_open() the options of a backend.  Each case prints
+ * --high).  --opt gives plbuf_open() the options of a backend; --range is the memory the driver
+ * says it allocates from (CMA from the kernel log, u-dma-buf's phys_addr and size), where every
+ * buffer must lie.  Each case prints
  * "RESULT pass|fail|skip CASE [why]"; docs/qemu-proof.md says what each proves.  Every case has
  * its own pattern (a seed of its own), so data an earlier case left can never pass a check.
  */
@@ -34,6 +37,7 @@ static struct gdma dma, dma32; /* the GDMA as it is (48 bits), and acting as a 3
 static char why[512];
 static uint64_t seed = 1;
 static uint64_t devmem_base, devmem_size, high_base;
+static uint64_t range_base, range_size; /* --range: where the driver says its memory is */
 static struct { char name[32], val[256]; } opts[8];
 static int nopts;
 
@@ -143,6 +147,10 @@ static int check_address(plbuf_buf *b, const char *label)
 	if (pm != UINT64_MAX && pm != phys)
 		return fail("%s: pagemap puts it at %#llx, plbuf at %#llx", label,
 			    (unsigned long long)pm, (unsigned long long)phys);
+	if (range_size && (dev < range_base || dev + plbuf_nbytes(b) > range_base + range_size))
+		return fail("%s at %#llx is outside the driver's memory [%#llx, +%#llx)", label,
+			    (unsigned long long)dev, (unsigned long long)range_base,
+			    (unsigned long long)range_size);
 	return 0;
 }
 
@@ -489,6 +497,13 @@ int main(int argc, char **argv)
 			devmem_base = strtoull(argv[++i], &end, 0);
 			devmem_size = *end == ':' ? strtoull(end + 1, &end, 0) : 0;
 			devmem_size <<= *end == 'M' ? 20 : 0;
+		} else if (strcmp(argv[i], "--range") == 0 && i + 1 < argc) {
+			char *end;
+			range_base = strtoull(argv[++i], &end, 0);
+			range_size = *end == ':' ? strtoull(end + 1, &end, 0) : 0;
+			range_size <<= *end == 'M' ? 20 : 0;
+			printf("gdma_proof: the driver's memory: %#llx, %llu bytes\n",
+			       (unsigned long long)range_base, (unsigned long long)range_size);
 		} else if (strcmp(argv[i], "--high") == 0 && i + 1 < argc) {
 			high_base = strtoull(argv[++i], NULL, 0);
 		}
