@@ -218,3 +218,9 @@ check-arm64: all
 check-zynqmp: all
 	bash tests/suites/zynqmp.sh
 .PHONY: check-zynqmp
+
+# ---- the Python binding (python/, docs/python.md): its pytest suite against the normal build, or
+# the sanitizer build with `make check-python BUILD=build/asan` (after `make BUILD=build/asan SAN=1`).
+check-python: all
+	PLBUF_TEST_BUILD=$(BUILD) bash tests/suites/python.sh
+.PHONY: check-python

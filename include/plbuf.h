@@ -373,10 +373,15 @@ int plbuf_mmio_write64(plbuf_mmio *m, uint64_t off, uint64_t val);
 int plbuf_mmio_read(plbuf_mmio *m, uint64_t off, int width, uint64_t *val);
 int plbuf_mmio_write(plbuf_mmio *m, uint64_t off, int width, uint64_t val);
 
-/* Interrupts.  An open line is enabled (armed) at once and re-armed after each successful wait,
- * before it returns, so an interrupt that follows the next start of the IP is never lost. */
+/* Interrupts.  A line is enabled (armed) when opened; an interrupt taken by plbuf_irq_wait()
+ * leaves a UIO line or VFIO INTx masked, as the kernel does, until the next wait (or
+ * plbuf_irq_enable()) arms it again: after the driver has acknowledged the IP, so that a
+ * level-triggered line still asserted is not taken twice.  Nothing is lost meanwhile: a level line
+ * fires when unmasked, an edge is replayed by the kernel. */
 /* The interrupt of a UIO device (dev as for plbuf_mmio_open_uio()): UIO's protocol, a 4-byte
- * write of 1 to enable (skipped when the driver has no irqcontrol), a 4-byte read of the count. */
+ * write of 1 to enable, a 4-byte read of the count.  A driver without irqcontrol is left alone,
+ * except on PCI (uio_pci_generic), where INTx is unmasked in config space as the kernel's UIO
+ * howto does. */
 plbuf_irq *plbuf_irq_open_uio(const char *dev);
 /* Interrupt `vector` of irq index `index` of a vfio context's device: index 0 INTx (vector 0),
  * 1 MSI, 2 MSI-X (VFIO_PCI_*_IRQ_INDEX), signalled through an eventfd (VFIO_DEVICE_SET_IRQS);
@@ -389,8 +394,11 @@ plbuf_irq *plbuf_irq_open_sim(plbuf_ctx *ctx, int line);
  * number of interrupts since the previous wait (>= 1), -ETIMEDOUT, or -errno. */
 int plbuf_irq_wait(plbuf_irq *irq, int timeout_ms);
 /* A descriptor that polls readable (POLLIN) while an interrupt is pending, for poll/epoll; then
- * call plbuf_irq_wait(irq, 0).  Owned by irq: do not read or close it. */
+ * call plbuf_irq_wait(irq, 0), acknowledge the IP, and plbuf_irq_enable(irq) before polling
+ * again.  Owned by irq: do not read or close it. */
 int plbuf_irq_fd(const plbuf_irq *irq);
+/* Arms the line again now (UIO: writes 1; VFIO INTx: unmasks); nothing when already armed. */
+int plbuf_irq_enable(plbuf_irq *irq);
 void plbuf_irq_close(plbuf_irq *irq);
 
 /* Device models on sim.  A model opens the register side of a sim context by its name

@@ -3,9 +3,15 @@
  * VFIO eventfd, or a sim device model's line (src/sim_regs.c).
  *
  * Each kind has a descriptor that polls readable while an interrupt is pending (/dev/uioN, the
- * eventfd, the line's FIFO), so one wait loop serves them all: poll, then take what is pending
- * (UIO: the 4-byte event count; VFIO: the 8-byte eventfd count; sim: the counter), then re-arm
- * (UIO: write 1 when the driver has irqcontrol; VFIO INTx: unmask, as VFIO masks it on delivery).
+ * eventfd, the line's FIFO), so one wait loop serves them all: arm, poll, then take what is pending
+ * (UIO: the 4-byte event count; VFIO: the 8-byte eventfd count; sim: the counter).
+ *
+ * Arming (UIO: write 1 when the driver has irqcontrol; VFIO INTx: unmask, as VFIO masks it on
+ * delivery) happens when the line opens and then at the start of the next wait, never at the end
+ * of one: a level-triggered line (a Zynq PL interrupt, PCI INTx) stays asserted until the driver
+ * has acknowledged the IP, so unmasking before that would deliver the same interrupt again.  Not
+ * lost either way: a level line still asserted fires when unmasked, and the kernel replays an edge
+ * that came while the line was disabled.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +39,10 @@ struct plbuf_irq {
 	int vfio_fd;            /* VFIO: the device fd (the context's) */
 	uint32_t index, vector; /* VFIO: irq index and sub-index */
 	int automasked;         /* VFIO INTx: unmask after each interrupt */
+	int armed;              /* enabled / unmasked since the last interrupt taken */
 	int no_irqcontrol;      /* UIO: the driver cannot enable (write answered ENOSYS) */
+	int cfg_fd;             /* UIO on PCI (uio_pci_generic): the device's config space */
+	int pending;            /* UIO on PCI: an interrupt found pending while masked */
 	int64_t last;           /* UIO: the last event count read (-1: none yet) */
 	struct plbuf__simirq *sim;
 	char what[64];
@@ -49,7 +58,7 @@ static struct plbuf_irq *irq_new(enum irq_kind kind)
 		return plbuf__errp(ENOMEM, "out of process memory");
 	q->magic = IRQ_MAGIC;
 	q->kind = kind;
-	q->fd = q->vfio_fd = -1;
+	q->fd = q->vfio_fd = q->cfg_fd = -1;
 	q->last = -1;
 	return q;
 }
@@ -57,17 +66,47 @@ static struct plbuf_irq *irq_new(enum irq_kind kind)
 /* Arms the interrupt again: what UIO and VFIO INTx need after each delivery. */
 static int rearm(struct plbuf_irq *q)
 {
+	if (q->armed)
+		return 0;
+	q->armed = 1;
 	if (q->kind == IRQ_UIO && !q->no_irqcontrol) {
 		int32_t one = 1;
 
 		if (plbuf__sys_write(q->fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
 			return 0;
-		if (errno == ENOSYS) { /* uio_pci_generic-like drivers without irqcontrol */
-			q->no_irqcontrol = 1;
+		if (errno != ENOSYS) {
+			q->armed = 0;
+			return plbuf__err(errno, "irq: cannot enable %s (write of 1): %s", q->what,
+					  strerror(errno));
+		}
+		q->no_irqcontrol = 1; /* the driver has no irqcontrol */
+	}
+	if (q->kind == IRQ_UIO && q->no_irqcontrol && q->cfg_fd >= 0) {
+		/* uio_pci_generic has no irqcontrol: its handler masks INTx with the command
+		 * register's Interrupt Disable bit (bit 10), and user space clears it in config
+		 * space (the kernel's UIO howto).  An interrupt that came while masked is in the
+		 * status register's Interrupt Status bit: unmasking then raises a level the
+		 * interrupt controller may not take as new (QEMU's does not), so it is taken here,
+		 * as vfio-pci does with pci_check_and_unmask_intx(), and the line stays masked until
+		 * the driver has acknowledged the device. */
+		uint8_t cs[4];
+		ssize_t r = plbuf__sys_pread(q->cfg_fd, cs, 4, 4);
+
+		if (r == 4 && (cs[2] & 0x08)) {
+			q->pending = 1;
 			return 0;
 		}
-		return plbuf__err(errno, "irq: cannot enable %s (write of 1): %s", q->what,
-				  strerror(errno));
+		if (r == 4 && (cs[1] & 0x4)) {
+			cs[1] &= (uint8_t)~0x4;
+			r = plbuf__sys_pwrite(q->cfg_fd, &cs[1], 1, 5) == 1 ? 4 : -1;
+		}
+		if (r != 4) {
+			int e = r < 0 ? errno : EIO;
+
+			q->armed = 0;
+			return plbuf__err(e, "irq: cannot unmask %s's INTx in PCI config space: %s",
+					  q->what, strerror(e));
+		}
 	}
 	if (q->kind == IRQ_VFIO && q->automasked) {
 		struct vfio_irq_set set = {
@@ -76,16 +115,18 @@ static int rearm(struct plbuf_irq *q)
 			.index = q->index, .start = q->vector, .count = 1,
 		};
 
-		if (plbuf__sys_ioctl(q->vfio_fd, VFIO_DEVICE_SET_IRQS, &set) < 0)
+		if (plbuf__sys_ioctl(q->vfio_fd, VFIO_DEVICE_SET_IRQS, &set) < 0) {
+			q->armed = 0;
 			return plbuf__err(errno, "irq: cannot unmask %s (VFIO_DEVICE_SET_IRQS): %s",
 					  q->what, strerror(errno));
+		}
 	}
 	return 0;
 }
 
 PLBUF_EXPORT plbuf_irq *plbuf_irq_open_uio(const char *dev)
 {
-	char node[32], path[4096];
+	char node[64], path[4096];
 	struct plbuf_irq *q;
 	int n = plbuf__uio_number(dev), err;
 
@@ -103,14 +144,20 @@ PLBUF_EXPORT plbuf_irq *plbuf_irq_open_uio(const char *dev)
 		free(q);
 		return plbuf__errp(err, "irq: cannot open %s: %s", path, strerror(err));
 	}
+	/* A UIO device on PCI: its config space, to unmask INTx when the driver cannot. */
+	snprintf(node, sizeof(node), "/sys/class/uio/uio%d/device/config", n);
+	q->cfg_fd = plbuf__sys_open(plbuf__path(path, sizeof(path), node), O_RDWR, 0);
 	/* The new descriptor counts from the device's count now: only later interrupts wake it. */
 	if (rearm(q) < 0) {
 		err = errno;
 		close(q->fd);
+		if (q->cfg_fd >= 0)
+			close(q->cfg_fd);
 		free(q);
 		errno = err;
 		return NULL;
 	}
+	/* Without irqcontrol and without config space, nothing is to be armed. */
 	return q;
 }
 
@@ -166,6 +213,7 @@ PLBUF_EXPORT plbuf_irq *plbuf_irq_open_vfio(plbuf_ctx *ctx, int index, int vecto
 		return plbuf__errp(err, "irq: VFIO_DEVICE_SET_IRQS (eventfd for interrupt %d.%d) failed: "
 				   "%s", index, vector, strerror(err));
 	}
+	q->armed = 1; /* a new trigger starts unmasked */
 	return q;
 }
 
@@ -184,6 +232,7 @@ PLBUF_EXPORT plbuf_irq *plbuf_irq_open_sim(plbuf_ctx *ctx, int line)
 		return NULL;
 	}
 	snprintf(q->what, sizeof(q->what), "sim interrupt %d", line);
+	q->armed = 1; /* a model's line needs no arming */
 	return q;
 }
 
@@ -230,6 +279,15 @@ PLBUF_EXPORT int plbuf_irq_wait(plbuf_irq *q, int timeout_ms)
 
 	if (!q || q->magic != IRQ_MAGIC)
 		return plbuf__err(EINVAL, "plbuf_irq_wait: not an open interrupt");
+	int err = rearm(q);
+
+	if (err < 0)
+		return err;
+	if (q->pending) { /* found pending at the unmask: delivered now */
+		q->pending = 0;
+		q->armed = 0;
+		return 1;
+	}
 	for (;;) {
 		struct pollfd p = {.fd = q->fd, .events = POLLIN};
 		int left = timeout_ms < 0 ? -1 : (int)(end - now_ms() > 0 ? end - now_ms() : 0);
@@ -249,10 +307,19 @@ PLBUF_EXPORT int plbuf_irq_wait(plbuf_irq *q, int timeout_ms)
 			return n;
 		if (n == 0)
 			continue;
-		int err = rearm(q);
-
-		return err < 0 ? err : n;
+		/* UIO's and VFIO's INTx are masked now, until the next wait or plbuf_irq_enable(). */
+		q->armed = q->kind == IRQ_SIM ||
+			   (q->kind == IRQ_UIO && q->no_irqcontrol && q->cfg_fd < 0) ||
+			   (q->kind == IRQ_VFIO && !q->automasked);
+		return n;
 	}
+}
+
+PLBUF_EXPORT int plbuf_irq_enable(plbuf_irq *q)
+{
+	if (!q || q->magic != IRQ_MAGIC)
+		return plbuf__err(EINVAL, "plbuf_irq_enable: not an open interrupt");
+	return rearm(q);
 }
 
 PLBUF_EXPORT int plbuf_irq_fd(const plbuf_irq *q)
@@ -280,5 +347,7 @@ PLBUF_EXPORT void plbuf_irq_close(plbuf_irq *q)
 		plbuf__simirq_close(q->sim);
 	else
 		close(q->fd);
+	if (q->cfg_fd >= 0)
+		close(q->cfg_fd);
 	free(q);
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -34,7 +35,7 @@ struct plbuf_sim_model {
 	struct plbuf_sim_model *next; /* this process's models (callbacks are called directly) */
 	char name[64];                /* the sim context's name, without '/' */
 	struct plbuf_simregs_hdr *hdr;
-	int created;
+	int created, fd;
 	pthread_mutex_t lock;         /* one callback at a time; next/reply state */
 	pthread_mutex_t irq_lock;     /* irq_fd (a callback may raise an interrupt) */
 	struct plbuf_sim_window_ops ops[PLBUF_SIMREGS_MAX_WINDOWS];
@@ -47,12 +48,14 @@ struct plbuf_sim_model {
 struct plbuf__simwin {
 	struct plbuf_sim_model *direct; /* same process, callbacks: no mailbox */
 	struct plbuf_simregs_hdr *hdr;  /* our own mapping of the file (mailbox) */
+	int fd;                         /* its descriptor, holding the shared lock */
 	int index;
 	char name[64];
 };
 
 struct plbuf__simirq {
 	struct plbuf_simregs_hdr *hdr;
+	int regs_fd;
 	int line, fd;
 	uint32_t seen;
 };
@@ -100,8 +103,11 @@ static int shm_name(char *out, size_t len, const char *name, const char *suffix)
 	return 0;
 }
 
-/* Maps /dev/shm/<name>.regs, creating it when create is set and it is absent (*created = 1). */
-static struct plbuf_simregs_hdr *map_regs(const char *name, int create, int *created)
+/* Maps /dev/shm/<name>.regs, creating it when create is set and it is absent (*created = 1).
+ * *lockfd stays open with a shared lock for as long as the mapping is used: the sim backend
+ * removes plbuf-sim-* files that no process holds locked (a dead process's), so every user of
+ * the file holds one, and the creator takes it before the file has a size. */
+static struct plbuf_simregs_hdr *map_regs(const char *name, int create, int *created, int *lockfd)
 {
 	char path[96];
 	struct plbuf_simregs_hdr *h;
@@ -121,6 +127,9 @@ static struct plbuf_simregs_hdr *map_regs(const char *name, int create, int *cre
 		return plbuf__errp(errno, "sim registers: cannot open /dev/shm%s: %s%s", path,
 				   strerror(errno), errno == ENOENT ? " (no device model has opened this "
 				   "sim context's registers yet: start the model first)" : "");
+	if (fd >= 0)
+		while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+			;
 	if (mine && plbuf__sys_ftruncate(fd, PLBUF_SIMREGS_SIZE) < 0) {
 		int e = errno;
 
@@ -136,10 +145,14 @@ static struct plbuf_simregs_hdr *map_regs(const char *name, int create, int *cre
 		return plbuf__errp(EINVAL, "sim registers: /dev/shm%s is not a register file", path);
 	}
 	h = plbuf__sys_mmap(NULL, PLBUF_SIMREGS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (h == MAP_FAILED)
-		return plbuf__errp(errno, "sim registers: cannot map /dev/shm%s: %s", path,
-				   strerror(errno));
+	if (h == MAP_FAILED) {
+		int e = errno;
+
+		close(fd);
+		if (mine) /* nobody else can have found it: it has no magic yet */
+			shm_unlink(path);
+		return plbuf__errp(e, "sim registers: cannot map /dev/shm%s: %s", path, strerror(e));
+	}
 	if (mine) {
 		h->version = PLBUF_SIMREGS_VERSION;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -149,11 +162,13 @@ static struct plbuf_simregs_hdr *map_regs(const char *name, int create, int *cre
 			usleep(1000);
 		if (memcmp(h->magic, PLBUF_SIMREGS_MAGIC, 8) || h->version != PLBUF_SIMREGS_VERSION) {
 			munmap(h, PLBUF_SIMREGS_SIZE);
+			close(fd);
 			return plbuf__errp(EINVAL, "sim registers: /dev/shm%s has no valid header "
 					   "(version %d expected)", path, PLBUF_SIMREGS_VERSION);
 		}
 	}
 	*created = mine;
+	*lockfd = fd;
 	return h;
 }
 
@@ -183,7 +198,7 @@ PLBUF_EXPORT plbuf_sim_model *plbuf_sim_model_open(const char *name)
 
 	if (!m)
 		return plbuf__errp(ENOMEM, "out of process memory");
-	m->hdr = map_regs(name, 1, &m->created);
+	m->hdr = map_regs(name, 1, &m->created, &m->fd);
 	if (!m->hdr) {
 		int e = errno;
 
@@ -238,6 +253,7 @@ PLBUF_EXPORT void plbuf_sim_model_close(plbuf_sim_model *m)
 		}
 	}
 	munmap(m->hdr, PLBUF_SIMREGS_SIZE);
+	close(m->fd);
 	pthread_mutex_destroy(&m->lock);
 	pthread_mutex_destroy(&m->irq_lock);
 	free(m);
@@ -493,15 +509,18 @@ static struct plbuf__simwin *simwin_try(plbuf_ctx *ctx, const char *window, uint
 		*length = w->direct->hdr->windows[w->index].length;
 		return w;
 	}
-	w->hdr = map_regs(name, 0, &created);
+	w->hdr = map_regs(name, 0, &created, &w->fd);
 	if (!w->hdr) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", plbuf_errmsg()); /* the message is about to change */
 		free(w);
-		return plbuf__errp(ENOENT, "mmio: no device model serves sim context %s (%s)", name,
-				   plbuf_errmsg());
+		return plbuf__errp(ENOENT, "mmio: no device model serves sim context %s (%s)", name, why);
 	}
 	i = find_window(w->hdr, window);
 	if (i < 0) {
 		munmap(w->hdr, PLBUF_SIMREGS_SIZE);
+		close(w->fd);
 		free(w);
 		return plbuf__errp(ENOENT, "mmio: no device model serves a window named \"%s\" in sim "
 				   "context %s (yet)", window, name);
@@ -513,8 +532,10 @@ static struct plbuf__simwin *simwin_try(plbuf_ctx *ctx, const char *window, uint
 
 void plbuf__simwin_close(struct plbuf__simwin *w)
 {
-	if (w->hdr)
+	if (w->hdr) {
 		munmap(w->hdr, PLBUF_SIMREGS_SIZE);
+		close(w->fd);
+	}
 	free(w);
 }
 
@@ -627,7 +648,8 @@ struct plbuf__simirq *plbuf__simirq_open(plbuf_ctx *ctx, int line, int *fd)
 		return plbuf__errp(ENOMEM, "out of process memory");
 	q->line = line;
 	for (int64_t end = model_wait_end();
-	     !(q->hdr = map_regs(name, 0, &created)) && errno == ENOENT && now_ms() < end;)
+	     !(q->hdr = map_regs(name, 0, &created, &q->regs_fd)) && errno == ENOENT &&
+	     now_ms() < end;)
 		usleep(20000);
 	if (!q->hdr) {
 		free(q);
@@ -639,6 +661,7 @@ struct plbuf__simirq *plbuf__simirq_open(plbuf_ctx *ctx, int line, int *fd)
 		int e = errno;
 
 		munmap(q->hdr, PLBUF_SIMREGS_SIZE);
+		close(q->regs_fd);
 		free(q);
 		return plbuf__errp(e, "irq: cannot create %s: %s", path, strerror(e));
 	}
@@ -647,6 +670,7 @@ struct plbuf__simirq *plbuf__simirq_open(plbuf_ctx *ctx, int line, int *fd)
 		int e = errno;
 
 		munmap(q->hdr, PLBUF_SIMREGS_SIZE);
+		close(q->regs_fd);
 		free(q);
 		return plbuf__errp(e, "irq: cannot open %s: %s", path, strerror(e));
 	}
@@ -673,5 +697,6 @@ void plbuf__simirq_close(struct plbuf__simirq *q)
 {
 	close(q->fd);
 	munmap(q->hdr, PLBUF_SIMREGS_SIZE);
+	close(q->regs_fd);
 	free(q);
 }

@@ -7,7 +7,9 @@
  * file is the backend's (its layout, its cache model, its checker), created and sized when the
  * context opens; registers belong to device models, which come and go while the context lives.
  * Named after the context, the file is found by the same name a model attaches to, and a dead
- * process's file is removed with its memory file (sim.c's reaper matches "plbuf-sim-PID-N*").
+ * process's file is removed like its memory file by the sim backend's reaper of stale
+ * plbuf-sim-* files: every process using it (model or driver) holds a shared flock on it, so a
+ * reaper that removes the files nobody holds locked never takes a live one.
  *
  * Each window has a mailbox: a driver takes the mailbox's lock, writes its request, bumps `req`
  * and rings the doorbell (a futex the model sleeps on); the model answers into it and sets

@@ -41,7 +41,8 @@ int main(void)
 
 	fx_fail_ioctl(GET_DRV_INFO, EIO, 1);
 	open_fails(__LINE__, EIO, "U_DMA_BUF_IOCTL_GET_DRV_INFO");
-	/* ENOTTY (a 32-bit program on a 64-bit kernel: no compat_ioctl): the attributes serve. */
+	/* ENOTTY (a 32-bit program on a 64-bit kernel with a driver before 5.4.0, which has no
+	 * compat_ioctl): the attributes serve. */
 	fx_fail_ioctl(0, ENOTTY, 1000);
 	plbuf_ctx *ctx = plbuf_open("udmabuf", "sync=driver");
 	struct plbuf_bank_info bi;

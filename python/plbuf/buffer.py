@@ -77,10 +77,9 @@ class _Alloc:
         return a
 
     def release(self):
-        h, self.h = self.h, None
         self.freed = True
-        if h:
-            self.ctx._released(h)
+        if self.h:
+            self.ctx._released(self)
 
     def give_back(self):
         """Memory no array can reach any more: to the cache it was allocated for, or to plbuf."""
@@ -167,8 +166,9 @@ class Buffer(np.ndarray):
     _plbuf = None
     _pynq = None
 
-    def __new__(cls, *args, device=None, device_address=None, bo=None, coherent=None, **kwargs):
-        # PYNQ's constructor: an array over given memory (buffer=...) that says where it is.
+    def __new__(cls, *args, device=None, device_address=0, bo=0, coherent=False, **kwargs):
+        # PYNQ's constructor, with its defaults: an array over given memory (buffer=...) that
+        # says where it is.
         self = np.ndarray.__new__(cls, *args, **kwargs)
         self._pynq = {"device_address": device_address, "coherent": coherent, "bo": bo,
                       "device": device, "offset": 0}
@@ -184,7 +184,7 @@ class Buffer(np.ndarray):
                 p = _addr(self)
                 if not a.ptr <= p <= a.ptr + a.nbytes:
                     a = None
-                elif isinstance(np.ndarray.base.__get__(self), np.ndarray):
+                else:  # a view (a copy numpy made is elsewhere)
                     a.add_view(self)
             self._plbuf = a
             return

@@ -215,10 +215,14 @@ class Context:
             _lib.plbuf_close(h)
         return True
 
-    def _released(self, h):
-        """An allocation goes: plbuf_free(h) (not in a forked child: the parent's memory), and
-        close the context if it was waiting for this."""
+    def _released(self, alloc):
+        """An allocation goes: plbuf_free (not in a forked child: the parent's memory), and close
+        the context if it was waiting for this.  The handle is taken under the lock, so that two
+        threads freeing one buffer free it once."""
         with self._lock:
+            h, alloc.h = alloc.h, None
+            if not h:
+                return
             if self.handle and self.pid == _pid[0]:
                 _lib.plbuf_free(h)
             self._live -= 1

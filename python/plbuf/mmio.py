@@ -35,6 +35,7 @@ _irq_sim = _lib._proto("plbuf_irq_open_sim", _vp, _vp, _int)
 _irq_vfio = _lib._proto("plbuf_irq_open_vfio", _vp, _vp, _int, _int)
 _irq_wait = _lib._proto("plbuf_irq_wait", _int, _vp, _int)
 _irq_fd = _lib._proto("plbuf_irq_fd", _int, _vp)
+_irq_enable = _lib._proto("plbuf_irq_enable", _int, _vp)
 _irq_close = _lib._proto("plbuf_irq_close", None, _vp)
 
 
@@ -170,6 +171,12 @@ class IRQ:
             raise TimeoutError(_lib.text(_lib.plbuf_errmsg())) if r == -errno.ETIMEDOUT \
                 else _fail(r, "IRQ.wait")
         return r
+
+    def enable(self):
+        """Arms the line again now (after handling an interrupt seen through fileno())."""
+        r = _irq_enable(self._h)
+        if r < 0:
+            raise _fail(r, "IRQ.enable")
 
     def fileno(self):
         return _irq_fd(self._h)

@@ -313,3 +313,26 @@ def test_the_memory_is_never_reused_under_a_live_array(ctx):
     for val, arr in live:
         assert (np.asarray(arr) == val).all()
     assert all(s.size == 0 for s in stale)
+
+
+def test_touching_a_stale_array_never_crashes(ctx):
+    import copy
+    import pickle
+    b = allocate((16, 16), "f4", ctx=ctx)
+    views = [b[1], b[:, 2], b.T, b[::-1, ::2], b.reshape(-1), b.view("u1")]
+    assert b.freebuffer() is True
+    allocate((16, 16), "f4", ctx=ctx)[:] = 123  # another buffer in the same memory now
+    for s in [b] + views:
+        assert s.size == 0 and s.freed
+        assert not (np.asarray(s) == 123).any()
+        s[...] = 1
+        s.fill(2)
+        assert s.sum() == 0 and s.copy().size == 0 and np.add(s, 1).size == 0
+        repr(s), str(s), pickle.loads(pickle.dumps(s)), copy.deepcopy(s)
+        assert s[1:].size == 0 and s[1:].freed
+        for op in (lambda: s[0], lambda: s.reshape(16, 16), lambda: s.max()):
+            with pytest.raises((IndexError, ValueError)):
+                op()
+        for op in (lambda: s.device_address, s.flush, s.invalidate, lambda: s.offset):
+            with pytest.raises(BufferError, match="freed"):
+                op()

@@ -119,6 +119,7 @@ def test_sim_window_and_irq():
         ip.write(0x3c, 1)
         assert irq.wait(5) == 1
         assert irq.fileno() >= 0
+        irq.enable()
         with pytest.raises(FileNotFoundError):
             plbuf.MMIO.sim(ctx, "nothing")
         irq.close()

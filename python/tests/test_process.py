@@ -3,8 +3,10 @@ os.fork) is never handed device memory the parent holds and cannot harm the pare
 spawned child has nothing of the parent's; Context.close() and the exit hook never free a context
 while another thread is inside a call on it.
 
-These hold by the binding's own checks (Context.pid, Context._call), whatever libplbuf does about
-fork itself."""
+These hold by the binding's own checks (Context.pid, Context._enter/_leave), whatever libplbuf
+does about fork itself, but for one: a child that exits normally runs libplbuf's own C exit hooks,
+and the sim backend's must leave the parent's memory file alone (it does since the sim and life
+work of this round)."""
 import errno
 import gc
 import multiprocessing
@@ -210,7 +212,11 @@ import threading, plbuf
 ctx = plbuf.Context("sim")
 def work(c):
     while True:
-        b = c.allocate(64, "u1")
+        try:
+            b = c.allocate(64, "u1")
+        except ValueError as e:  # the exit hook closed it: the clear refusal, not a crash
+            assert "clos" in str(e), e
+            return
         b[:] = 1
         del b
 for c in (ctx, plbuf.default_context()):
@@ -220,8 +226,9 @@ import time; time.sleep(0.01)
 
 
 def test_daemon_threads_allocating_at_interpreter_exit():
-    # Once segfaulted in about a quarter of the runs: the exit hook closed the context under a
-    # daemon thread's allocate().  100 runs, two at a time.
+    # Once segfaulted in about a quarter of the runs (and ASan reported a heap-use-after-free in
+    # half): the exit hook closed the context under a daemon thread's allocate().  100 runs, two
+    # at a time.
     runs = int(os.environ.get("PLBUF_EXIT_RUNS", "100"))
     env = _env({"PLBUF_BACKEND": "sim"})
     bad = []
@@ -232,7 +239,76 @@ def test_daemon_threads_allocating_at_interpreter_exit():
         if len(procs) == 2 or i == runs - 1:
             for p in procs:
                 _, err = p.communicate(timeout=120)
-                if p.returncode != 0:
+                # Under ASan a daemon thread's report may not change the exit status: read it.
+                if p.returncode != 0 or b"Sanitizer" in err or b"Traceback" in err:
                     bad.append((p.returncode, err.decode(errors="replace")[-300:]))
             procs = []
     assert not bad, "%d of %d runs failed: %r" % (len(bad), runs, bad[:3])
+
+
+@pytest.fixture
+def hugepages():
+    """16 more 2 MiB pages in the kernel's pool for the test, under the project's hugepage lock
+    (tests/lib/hugepages.h), restored afterwards."""
+    import fcntl
+    path = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+    if not os.path.exists(path):
+        pytest.skip("no 2 MiB hugepages in this kernel (%s)" % path)
+    with open("/tmp/plbuf-hugepage-tests.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with open(path) as f:
+            saved = int(f.read())
+        try:
+            with open(path, "w") as f:
+                f.write(str(saved + 16))
+        except OSError as e:
+            pytest.skip("cannot reserve hugepages (%s): run as root" % e)
+        try:
+            yield
+        finally:
+            with open(path, "w") as f:
+                f.write(str(saved))
+
+
+def _child_hugepage(ctx, buf, q):
+    out = {}
+    try:
+        try:
+            ctx.allocate(1 << 20, "u1")
+            out["inherited"] = "allowed"
+        except OSError as e:
+            out["inherited"] = e.errno
+        own = plbuf.Context("hugepage").allocate(1 << 20, "u1")
+        own[:] = 0x55
+        out["own"] = (own.device_address, own.cpu_physical_address)
+        out["reads"] = int(buf[12345])
+        buf.freebuffer()
+        ctx.close()
+        out["ok"] = True
+    except BaseException as e:
+        out["error"] = repr(e)
+    q.put(out)
+
+
+def test_fork_on_hugepages(hugepages):
+    mp = multiprocessing.get_context("fork")
+    ctx = plbuf.Context("hugepage")
+    buf = ctx.allocate(1 << 20, "u1")
+    buf[:] = 0xA5
+    lo, phys = buf.device_address, buf.cpu_physical_address
+    q = mp.Queue()
+    p = mp.Process(target=_child_hugepage, args=(ctx, buf, q))
+    p.start()
+    out = q.get(timeout=120)
+    p.join(120)
+    assert out.get("ok"), out
+    assert out["inherited"] == errno.ECHILD and out["reads"] == 0xA5
+    dev, cphys = out["own"]
+    assert not lo <= dev < lo + (1 << 20)  # the child's memory is not the parent's
+    if cphys is not None and phys is not None:
+        assert not phys <= cphys < phys + (1 << 20)
+    assert not buf.freed and (buf == 0xA5).all() and buf.cpu_physical_address == phys
+    other = ctx.allocate(1 << 20, "u1")
+    assert not lo <= other.device_address < lo + (1 << 20)
+    del other, buf
+    assert ctx.close() is True

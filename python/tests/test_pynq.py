@@ -152,6 +152,8 @@ def test_row_pynqbuffer_name_and_constructor():
     assert b.coherent is True and b.cacheable is False and b.bo == 3 and b.device == "dev"
     assert b[4:].device_address == 0x1010 and b[4:].offset == 16
     b.flush()  # coherent: nothing to do, as in PYNQ
+    d = PynqBuffer((4,), "u1", buffer=bytearray(4))  # PYNQ's defaults
+    assert d.device_address == 0 and d.bo == 0 and d.coherent is False and d.device is None
 
 
 def test_row_device_address_and_views(ctx):

@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "os/meminfo.h"
 #include "os/sys.h"
 
 /* ---- u-dma-buf-ioctl.h (v5.2.0): magic 'U'; both structures are 24 bytes on every ABI. */
@@ -468,25 +469,25 @@ static int ud_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t 
  * buffer fails in the driver's probe, after insmod has already succeeded. */
 static const char *how_to_get(void)
 {
-	static __thread char hint[700];
-	char full[4096], line[128];
-	FILE *f = plbuf__sys_fopen(plbuf__path(full, sizeof(full), "/proc/meminfo"), "r");
-	int cma = 0;
+	/* No buffer of our own: a thread-local one would take static TLS that a library dlopen()ed
+	 * by Python cannot have (glibc refuses to load it: "cannot allocate memory in static TLS
+	 * block").  Two fixed texts, by whether the kernel has CMA. */
+#define HOW_TO_GET "get one by loading the driver with buffers (insmod u-dma-buf.ko " \
+		"udmabuf0=0x400000 udmabuf1=..., or modprobe u-dma-buf udmabuf0=...), by a device-tree " \
+		"node (compatible = \"ikwzm,u-dma-buf\"), or at run time with echo \"create udmabuf0 " \
+		"0x400000\" > /dev/u-dma-buf-mgr.  "
+#define MAX_4M " one buffer is at most 4 MiB: a larger size makes the driver's probe fail (dmesg: " \
+		"a page-allocator WARNING, then dma_alloc_coherent() failed, -12) while insmod still succeeds, " \
+		"and no /dev/udmabufN appears"
+	uint64_t cma;
 
-	while (f && fgets(line, sizeof(line), f))
-		cma |= strncmp(line, "CmaTotal:", 9) == 0;
-	if (f)
-		fclose(f);
-	snprintf(hint, sizeof(hint), "get one by loading the driver with buffers (insmod u-dma-buf.ko "
-		 "udmabuf0=0x400000 udmabuf1=..., or modprobe u-dma-buf udmabuf0=...), by a device-tree "
-		 "node (compatible = \"ikwzm,u-dma-buf\"), or at run time with echo \"create udmabuf0 "
-		 "0x400000\" > /dev/u-dma-buf-mgr.  %s one buffer is at most 4 MiB: a larger size "
-		 "makes the driver's probe fail (dmesg: dma_alloc_coherent() failed, -12) while insmod "
-		 "still succeeds, and no /dev/udmabufN appears", cma ? "This kernel has CMA (its size: "
-		 "cma= on the kernel command line); on a kernel without it, like Debian's amd64," :
-		 "This kernel has no CMA (no CmaTotal in /proc/meminfo; Debian's amd64 kernel has "
-		 "none), so");
-	return hint;
+	if (plbuf__meminfo("CmaTotal", &cma) == 0)
+		return HOW_TO_GET "This kernel has CMA (its size: cma= on the kernel command line); on "
+		       "a kernel without it, like Debian's amd64," MAX_4M;
+	return HOW_TO_GET "This kernel has no CMA (no CmaTotal in /proc/meminfo; Debian's amd64 "
+	       "kernel has none), so" MAX_4M;
+#undef HOW_TO_GET
+#undef MAX_4M
 }
 
 static int ud_probe(char *why, size_t len)
@@ -635,8 +636,9 @@ static void ud_info(struct plbuf_ctx *ctx, FILE *out)
 			fprintf(out, "    sync_mode stays %d: %s\n", d->sync_mode, d->mode_note);
 	}
 	fprintf(out, "  cache maintenance of cached buffers: %s; more buffers: u-dma-buf module "
-		"parameters (udmabuf0=SIZE ...) or device-tree nodes\n", u->by_va ?
-		"by address from user space" : "through the driver (dma_sync_single_for_*)");
+		"parameters (udmabuf0=SIZE ...; at most 4 MiB each without CMA) or device-tree "
+		"nodes\n", u->by_va ? "by address from user space" :
+		"through the driver (dma_sync_single_for_*)");
 }
 
 /* The row (backend.h).  Every backend's looks like this one on purpose: a backend is a row. */

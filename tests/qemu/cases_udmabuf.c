@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cases.h"
@@ -242,6 +243,39 @@ static int nodev(void)
 	return 0;
 }
 
+/* Another program left a sync_mode that only SET_SYNC can store (any 8-bit value; the attribute
+ * takes 0-7): plbuf must still open the device and the DMA work.  sync_mode is given back. */
+static int odd_sync_mode(void)
+{
+	struct { uint64_t flags, size, offset; } a = {(uint64_t)200 << 8 | 3u << 2, 0, 0};
+	const unsigned long set_sync = _IOW('U', 9, a); /* u-dma-buf-ioctl.h: SET_SYNC */
+	uint64_t mode = 0;
+	int fd = open("/dev/udmabuf1", O_RDWR | O_CLOEXEC), ret = 1;
+
+	if (fd < 0)
+		return fail("open /dev/udmabuf1: %s", strerror(errno));
+	if (ioctl(fd, set_sync, &a) < 0) {
+		fail("SET_SYNC(sync_mode 200): %s", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	if (attr_u64("udmabuf1", "sync_mode", &mode) || mode != 200)
+		return fail("sync_mode reads %llu after SET_SYNC stored 200", (unsigned long long)mode);
+	printf("  SET_SYNC left sync_mode %llu\n", (unsigned long long)mode);
+	plbuf_ctx *ctx = open_ctx("udmabuf", "udmabuf-mode");
+	if (ctx) {
+		ret = roundtrip(ctx, "udmabuf", EDU_MAX_XFER, 0);
+		close_ctx(ctx);
+	}
+	fd = open("/sys/class/u-dma-buf/udmabuf1/sync_mode", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1\n", 2) != 2)
+		ret = fail("cannot give sync_mode 1 back");
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int udmabuf_case(const char *name)
 {
 	char kind[64];
@@ -255,6 +289,8 @@ int udmabuf_case(const char *name)
 		return refused();
 	if (strcmp(kind, "nodev") == 0)
 		return nodev();
+	if (strcmp(kind, "sync-mode-200") == 0)
+		return odd_sync_mode();
 	plbuf_ctx *ctx = open_ctx("udmabuf", strcmp(kind, "sync") == 0 ? "udmabuf-sync" : "udmabuf");
 	if (!ctx)
 		return 1;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/qemu/udmabuf.sh - the real u-dma-buf driver in the x86_64 guest: builds u-dma-buf 5.4.2 and
-# 5.5.0 from ../shared/vendor (with ioctls, and 5.4.2 also sysfs-only: CONFIG_U_DMA_BUF_IOCTL=n)
+# 5.5.0 from ../shared/vendor (each with ioctls and sysfs-only: CONFIG_U_DMA_BUF_IOCTL=n)
 # against the headers of the exact kernel the guest boots (tests/qemu/kmod.sh; cached next to the
 # kernel), loads them in turn in the guest, and lets edu prove plbuf's udmabuf backend by DMA;
 # the ABI probe (tests/lib/udmabuf_abi.c) records every answer of the driver the backend relies
@@ -49,11 +49,13 @@ use() { # module parameters...: replaces the loaded u-dma-buf
 # Without an IOMMU.  udmabuf0 holds the span case's two 1.5 MiB buffers (4 MiB: the most one
 # buffer gets from a kernel without CMA); udmabuf2 has a size that is not a whole page.
 LOAD3="udmabuf0=0x400000 udmabuf1=0x100000 udmabuf2=0x20800"
-EDU_CASES="udmabuf udmabuf-span udmabuf-wrong-address udmabuf-busmaster-off udmabuf-banks udmabuf-sync"
+EDU_CASES="udmabuf udmabuf-span udmabuf-wrong-address udmabuf-busmaster-off udmabuf-banks udmabuf-sync
+udmabuf-sync-mode-200"
 at() { local c; for c in $EDU_CASES; do printf '%s@%s ' "$c" "$1"; done; }
 CASES[udmabuf]="udmabuf-nodev udmabuf-abi-5.5.0 udmabuf-abi32-5.5.0 udmabuf-abi-5.5.0-odd $(at 5.5.0)
-udmabuf-abi-5.4.2 udmabuf-abi32-5.4.2 udmabuf@5.4.2 udmabuf-sync@5.4.2
-udmabuf-abi-5.4.2-sysfs udmabuf@5.4.2-sysfs udmabuf-span@5.4.2-sysfs udmabuf-banks@5.4.2-sysfs udmabuf-sync@5.4.2-sysfs"
+udmabuf-abi-5.4.2 udmabuf-abi32-5.4.2 udmabuf@5.4.2 udmabuf-sync@5.4.2 udmabuf-sync-mode-200@5.4.2
+udmabuf-abi-5.4.2-sysfs udmabuf@5.4.2-sysfs udmabuf-span@5.4.2-sysfs udmabuf-banks@5.4.2-sysfs udmabuf-sync@5.4.2-sysfs
+udmabuf-abi-5.5.0-sysfs udmabuf@5.5.0-sysfs udmabuf-sync@5.5.0-sysfs"
 APPEND[udmabuf]=""
 QEMU[udmabuf]="-M q35 -device edu,dma_mask=$MASK_ALL"
 GUEST[udmabuf]="$GUEST_LIB"'
@@ -61,9 +63,10 @@ cases() {
 	r=0
 	# a buffer above 4 MiB: insmod succeeds, the probe fails, no /dev/udmabuf0
 	use u-dma-buf-5.5.0 udmabuf0=0x800000 || r=1
-	dmesg | grep -E "u-dma-buf|u_dma_buf" | tail -n 3 | sed "s/^/guest dmesg: /"
+	{ dmesg | grep -m1 "WARNING"; dmesg | grep -E "u-dma-buf|u_dma_buf" | tail -n 3; } |
+		sed "s/^/guest dmesg: /"
 	/edu_dma udmabuf-nodev || r=1
-	for v in 5.5.0 5.4.2 5.4.2-sysfs; do
+	for v in 5.5.0 5.4.2 5.4.2-sysfs 5.5.0-sysfs; do
 		use u-dma-buf-$v '"$LOAD3"' || r=1
 		abi udmabuf-abi-$v /abi_probe udmabuf1
 		case $v in *sysfs) ;; *) abi udmabuf-abi32-$v /abi_probe32 udmabuf1 ;; esac
@@ -73,7 +76,8 @@ cases() {
 			case $x in udmabuf-abi*|udmabuf-nodev) ;; *@$v) c="$c $x" ;; esac
 		done
 		sync_c=$(echo $c | tr " " "\n" | grep "^udmabuf-sync@")
-		/edu_dma $(echo $c | tr " " "\n" | grep -v "^udmabuf-sync@") || r=1
+		/edu_dma --opt "udmabuf-mode=devices=udmabuf1 uncached=keep" \
+			$(echo $c | tr " " "\n" | grep -v "^udmabuf-sync@") || r=1
 		# the driver-sync path: plbuf must take the buffer as not coherent, and sync=driver
 		coherent0 0
 		/edu_dma --opt "udmabuf-sync=devices=udmabuf0 sync=driver" $sync_c || r=1
@@ -163,14 +167,14 @@ qh_kernel linux-image-amd64 amd64
 t=$(date +%s.%N)
 hdr=$(tests/qemu/kmod.sh headers "$kdir" "$pkg" amd64) || all_results fail "cannot get the headers of $pkg"
 files=()
-for b in 5.5.0: 5.4.2: 5.4.2-sysfs:CONFIG_U_DMA_BUF_IOCTL=n; do
+for b in 5.5.0: 5.4.2: 5.4.2-sysfs:CONFIG_U_DMA_BUF_IOCTL=n 5.5.0-sysfs:CONFIG_U_DMA_BUF_IOCTL=n; do
 	v=${b%%:*}
 	# shellcheck disable=SC2046 # the variable, when there is one, is one word
 	KMOD_MAKE=module tests/qemu/kmod.sh build "$hdr" "$vendor/u-dma-buf-${v%-sysfs}.tar.gz" \
 		"$out/kmod/u-dma-buf-$v" ${b#*:} >/dev/null || all_results fail "building u-dma-buf $v failed"
 	files+=("$out/kmod/u-dma-buf-$v/u-dma-buf.ko:lib/modules/u-dma-buf-$v.ko")
 done
-echo "u-dma-buf 5.5.0, 5.4.2, 5.4.2-sysfs built against $pkg ($(elapsed "$t") s)"
+echo "u-dma-buf 5.5.0, 5.4.2 and both sysfs-only built against $pkg ($(elapsed "$t") s)"
 
 t=$(date +%s.%N)
 # -m32 without gcc-multilib (which conflicts with the cross compilers): the kernel's uapi headers

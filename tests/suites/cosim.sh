@@ -10,6 +10,7 @@
 #   process-32   the 32-bit master: a buffer above 4 GiB is refused through max_device_address
 #   checker-64   the sim's DMA-API checker on: no report for the correct copies; a forgotten flush
 #                and a forgotten invalidate reported while the RTL (another process) runs
+# and, at the end, tests/qemu/regs.sh: the register and interrupt API on real kernel interfaces.
 set -u
 B=${PLBUF_TEST_BUILD:-build}
 top=$(pwd)
@@ -129,4 +130,9 @@ if has 32; then
 else
 	ko process-32 "verilator failed"
 fi
+
+# The same register windows and interrupts against real kernel interfaces: /dev/mem,
+# uio_pci_generic and vfio-pci of Debian's kernel in QEMU, QEMU's edu device as the IP
+# (tests/qemu/regs.sh: RESULT lines regs-devmem, regs-uio-irq, regs-vfio-bar, regs-vfio-intx).
+bash tests/qemu/regs.sh 2>&1 | grep -E '^RESULT |^boot |suite:|^  [a-z]+\| '
 echo "cosim suite: $(($(date +%s) - t0)) s"

@@ -27,6 +27,12 @@ if ldd "$lib" 2>/dev/null | grep -q libasan; then
 	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}
 fi
 
+# A library python3 cannot dlopen (a C change, not a Python one) gets its own line, with the reason.
+if ! why=$($py -c 'import ctypes, sys; ctypes.CDLL(sys.argv[1])' "$lib" 2>&1); then
+	echo "RESULT fail python/setup python3 cannot load $lib: $(echo "$why" | tail -1)"
+	exit 1
+fi
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 PYTHONPATH=python${PYTHONPATH:+:$PYTHONPATH} PLBUF_LIBRARY=$lib \
