@@ -206,6 +206,12 @@ check-udmabuf: all
 	bash tests/suites/udmabuf.sh
 .PHONY: check-udmabuf
 
+# ---- the Python binding (python/, docs/python.md): its pytest suite against the normal build, or
+# the sanitizer build with `make check-python BUILD=build/asan` (after `make BUILD=build/asan SAN=1`).
+check-python: all
+	PLBUF_TEST_BUILD=$(BUILD) bash tests/suites/python.sh
+.PHONY: check-python
+
 # ---- the arm64 QEMU guest (tests/qemu/arm64.sh): real zocl, the PC backends and u-dma-buf on
 # qemu-system-aarch64 -M virt, alone; the zocl shim's exhaustion test on the host first.
 check-arm64: all
@@ -218,9 +224,3 @@ check-arm64: all
 check-zynqmp: all
 	bash tests/suites/zynqmp.sh
 .PHONY: check-zynqmp
-
-# ---- the Python binding (python/, docs/python.md): its pytest suite against the normal build, or
-# the sanitizer build with `make check-python BUILD=build/asan` (after `make BUILD=build/asan SAN=1`).
-check-python: all
-	PLBUF_TEST_BUILD=$(BUILD) bash tests/suites/python.sh
-.PHONY: check-python

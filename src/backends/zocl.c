@@ -331,8 +331,6 @@ static int setup_banks(struct plbuf_ctx *ctx, struct zocl *z, const char *want, 
 	return 0;
 }
 
-static uint64_t buddy_max_block(void);
-
 static void zocl_close(struct plbuf_ctx *ctx)
 {
 	struct zocl *z = plbuf__priv(ctx);
@@ -359,7 +357,7 @@ static int zocl_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	z->fd = find_node(device, z);
 	if (z->fd < 0)
 		return z->fd;
-	z->buddy_block = buddy_max_block();
+	z->buddy_block = plbuf__buddy_max_block();
 	return setup_banks(ctx, z, banks, coherent != 0);
 }
 
@@ -378,55 +376,14 @@ static uint64_t cma_free(void)
 	return plbuf__meminfo("CmaFree", &v) == 0 ? v : 0;
 }
 
-/* The largest block the page allocator hands out: a page << (MAX_ORDER - 1), MAX_ORDER being the
- * number of per-order counts on a line of /proc/buddyinfo (11 with 4 KiB pages: 4 MiB).  0 when
- * unknown. */
-static uint64_t buddy_max_block(void)
-{
-	char path[4096], line[512], *save = NULL;
-	int orders = 0;
-	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/buddyinfo"), "re");
-
-	if (!f)
-		return 0;
-	if (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "zone");
-
-		/* "Node 0, zone   Normal   c0 c1 ... c10" */
-		if (p && (p = strtok_r(p + 4, " \t\n", &save)) != NULL)
-			while ((p = strtok_r(NULL, " \t\n", &save)) != NULL)
-				orders++;
-	}
-	fclose(f);
-	return orders > 0 && orders < 40 ? plbuf__page_size() << (orders - 1) : 0;
-}
-
-/* Pages the per-CPU free lists hold, in bytes, from /proc/zoneinfo ("count:" of each pageset).
- * Freed CMA pages wait there, uncounted in CmaFree, until the lists drain; cma_alloc() drains
- * them, so they are free to a CREATE_BO.  0 when unknown. */
-static uint64_t pcp_bytes(void)
-{
-	char path[4096], line[256];
-	unsigned long long n, sum = 0;
-	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/zoneinfo"), "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " count: %llu", &n) == 1)
-			sum += n;
-	fclose(f);
-	return (uint64_t)sum * plbuf__page_size();
-}
-
 /* A CREATE_BO that will fail is not sent when plbuf can tell beforehand: zocl (XRT up to at
  * least 963c58ee) frees the BO and then clears it on that path, corrupting the kernel heap once
  * per failed request (docs/backends/zocl.md).  zocl's dma_alloc takes CMA first and, when CMA
  * cannot, the page allocator, which gives at most one block of a page << (MAX_ORDER - 1) (4 MiB
  * with 4 KiB pages); so a request larger than that block and than CmaTotal, or than CmaFree with
- * every page on the per-CPU free lists, cannot succeed.  (Pages that movable memory borrows from CMA count as used
- * in CmaFree, so this may refuse a request that page migration could have served; the message
- * says what to do.)  Returns 0 to go ahead. */
+ * every page on the per-CPU free lists, cannot succeed.  (Pages that movable memory borrows from
+ * CMA count as used in CmaFree, so this may refuse a request that page migration could have
+ * served; the message says what to do.)  Returns 0 to go ahead. */
 static int cma_foreseen_short(struct plbuf_ctx *ctx, int bank, uint64_t size)
 {
 	struct zocl *z = plbuf__priv(ctx);
@@ -439,14 +396,15 @@ static int cma_foreseen_short(struct plbuf_ctx *ctx, int bank, uint64_t size)
 		return 0;
 	/* Above CmaTotal nothing helps; else some of the pages on per-CPU lists may be CMA's:
 	 * count them all, to refuse only the sure. */
-	pcp = pcp_bytes();
+	pcp = plbuf__pcp_free();
 	if (size <= total && size <= free_b + pcp)
 		return 0;
 	return plbuf__err(ENOMEM, "zocl: CMA cannot give %llu contiguous bytes for bank %s: CmaFree "
 			  "is %llu KiB of CmaTotal %llu KiB in /proc/meminfo (%llu KiB more wait on "
 			  "per-CPU free lists), and the page allocator gives at most %llu KiB at "
-			  "once.  plbuf did not send the CREATE_BO (zocl up to XRT 2.23 corrupts the kernel heap on every CREATE_BO that fails); "
-			  "free buffers, drop page cache that borrows CMA (echo 1 > "
+			  "once.  plbuf did not send the CREATE_BO (zocl up to XRT 2.23 corrupts the "
+			  "kernel heap on every CREATE_BO that fails); free buffers, drop page cache "
+			  "that borrows CMA (echo 1 > "
 			  "/proc/sys/vm/drop_caches), or reserve more CMA with cma=SIZE on the kernel "
 			  "command line (PYNQ-Z1/Z2 boot with 128M)", (unsigned long long)size,
 			  bank_name(ctx, bank), (unsigned long long)(free_b >> 10),

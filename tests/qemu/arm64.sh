@@ -11,8 +11,9 @@
 # Every boot is "-M MACHINE[boot]" with a device tree: the machine's own (dumped with
 # dumpdtb=, the same -cpu/-smp/-m) or DTB_BASE[boot], decompiled, DTS[boot] appended (dtc merges
 # nodes of the same path), compiled and passed back with -dtb.  A board model (ZynqMP) is one
-# more boot: its MACHINE, a DTB_BASE from the kernel package ($kdir/dtbs/...), its DTS or
-# DTB_EDIT[boot] (a function run on the .dts), its console (CONSOLE[boot]).
+# more boot: its MACHINE, a DTB_BASE from the kernel package ($kdir/dtbs/...), its DTS and/or
+# DTB_EDIT[boot] (a function given the compiled .dtb, for fdtput edits), its console
+# (CONSOLE[boot]).
 #
 # Installs (as root) what is missing: qemu-system-arm, device-tree-compiler, the aarch64 cross
 # compiler and C library.  The kernel (image, headers) and busybox-static:arm64 are fetched with
@@ -28,7 +29,7 @@ mkdir -p "$a64"
 
 # ------------------------------------------------------------------------------ the boots
 BOOTS=(zocl zocl-unfixed bench hugepage reserved vfio udmabuf)
-declare -A MACHINE DTB_BASE DTS
+declare -A MACHINE DTB_BASE DTS DTB_EDIT
 
 DRM_MODULES="drm drm_kms_helper drm_dma_helper"
 VFIO_MODULES="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci"
@@ -162,10 +163,12 @@ for b in "${BOOTS[@]}"; do
 			-M "${MACHINE[$b]},dumpdtb=$dt.base.dtb" >"$dt.log" 2>&1 ||
 			all_results fail "dumping the device tree of -M ${MACHINE[$b]} failed: $(head -c 200 "$dt.log")"
 	fi
-	dtc -q -I dtb -O dts -o "$dt.dts" "$dt.base.dtb" &&
-		printf '%s\n' "${DTS[$b]:-}" >> "$dt.dts" &&
-		dtc -q -I dts -O dtb -o "$dt.dtb" "$dt.dts" 2>"$dt.log" ||
+	if ! dtc -q -I dtb -O dts -o "$dt.dts" "$dt.base.dtb" ||
+		! printf '%s\n' "${DTS[$b]:-}" >> "$dt.dts" ||
+		! dtc -q -I dts -O dtb -o "$dt.dtb" "$dt.dts" 2>"$dt.log" ||
+		{ [ -n "${DTB_EDIT[$b]:-}" ] && ! "${DTB_EDIT[$b]}" "$dt.dtb" >>"$dt.log" 2>&1; }; then
 		all_results fail "editing the device tree of boot $b failed: $(head -c 300 "$dt.log")"
+	fi
 	QEMU[$b]="-M ${MACHINE[$b]} -dtb $dt.dtb ${QEMU[$b]}"
 done
 echo "device trees ready ($(elapsed "$t") s)"
