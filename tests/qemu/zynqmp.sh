@@ -28,6 +28,7 @@ mkdir -p "$zd"
 HIGH_MIB=512
 COMMON=(-M xlnx-zcu102 -m $((2048 + HIGH_MIB))M)
 LOW=0x10000000 HIGH=0x810000000
+UDMABUF_HIGH=0x818000000 # the u-dma-buf boot's pool above 4 GiB
 RESERVED="reserved=regions=low@$LOW:16M,high@$HIGH:16M"
 
 BOOTS=(zynqmp zynqmp-zocl zynqmp-udmabuf)
@@ -61,16 +62,20 @@ cases() { /gdma_proof --range "$CMA" $CASES; }'
 
 # 32 MiB: more than the 4 MiB a kernel without CMA gives (x86); ZynqMP's devices are not
 # DMA-coherent, so the driver's sync path is the one plbuf takes.
-CASES[zynqmp-udmabuf]="$(kinds udmabuf)"
+CASES[zynqmp-udmabuf]="$(kinds udmabuf)zynqmp-udmabuf-high"
+NODES[zynqmp-udmabuf]=udmabuf-high
 GUEST[zynqmp-udmabuf]='
 setup() {
 	insmod /lib/modules/u-dma-buf-5.5.0.ko udmabuf0=0x2000000 &&
 		echo "guest: udmabuf0 $(cat /sys/class/u-dma-buf/udmabuf0/size) bytes at" \
 			"$(cat /sys/class/u-dma-buf/udmabuf0/phys_addr), dma_coherent" \
-			"$(cat /sys/class/u-dma-buf/udmabuf0/dma_coherent)"
+			"$(cat /sys/class/u-dma-buf/udmabuf0/dma_coherent);" \
+			"udmabuf-high $(cat /sys/class/u-dma-buf/udmabuf-high/size) bytes at" \
+			"$(cat /sys/class/u-dma-buf/udmabuf-high/phys_addr)"
 }
 cases() {
-	/gdma_proof --opt "udmabuf=devices=udmabuf0" --range \
+	/gdma_proof --opt "udmabuf=devices=udmabuf0" --opt "udmabuf-high=devices=udmabuf0,udmabuf-high" \
+		--opt "udmabuf-high-only=devices=udmabuf-high" --range \
 		"$(cat /sys/class/u-dma-buf/udmabuf0/phys_addr):$(cat /sys/class/u-dma-buf/udmabuf0/size)" $CASES
 }'
 
@@ -151,6 +156,19 @@ dt_edit() { # dtb boot
 	zocl)
 		fdtput -c "$f" /zyxclmm_drm && fdtput -t s "$f" /zyxclmm_drm compatible xlnx,zocl &&
 			fdtput -t s "$f" /zyxclmm_drm status okay || return 1 ;;
+	udmabuf-high)
+		# a u-dma-buf device node whose memory-region is a shared-dma-pool above 4 GiB: the
+		# driver allocates its buffer there (dma_alloc_coherent from the device's own pool)
+		n=/reserved-memory/plbuf-pool@${UDMABUF_HIGH#0x}
+		fdtput -c "$f" "$n" && fdtput -t s "$f" "$n" compatible shared-dma-pool &&
+			fdtput -t u "$f" "$n" reg $((UDMABUF_HIGH >> 32)) $((UDMABUF_HIGH & 0xffffffff)) 0 $((16 << 20)) &&
+			fdtput "$f" "$n" no-map && fdtput -t x "$f" "$n" phandle 7f01 &&
+			fdtput -c "$f" /plbuf-udmabuf-high &&
+			fdtput -t s "$f" /plbuf-udmabuf-high compatible ikwzm,u-dma-buf &&
+			fdtput -t s "$f" /plbuf-udmabuf-high device-name udmabuf-high &&
+			fdtput -t u "$f" /plbuf-udmabuf-high size 0 $((8 << 20)) &&
+			fdtput -t x "$f" /plbuf-udmabuf-high memory-region 7f01 &&
+			fdtput -t u "$f" /plbuf-udmabuf-high dma-mask 64 || return 1 ;;
 	esac
 }
 

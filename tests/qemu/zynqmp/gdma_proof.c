@@ -10,7 +10,8 @@
  * CASE, optionally prefixed "zynqmp-", is "devmem" (the harness alone: raw /dev/mem, no plbuf) or BACKEND[-KIND] with BACKEND one
  * of reserved, hugepage, zocl, udmabuf and KIND one of (none: the round trip), span, wrong-address,
  * views, max-address; and reserved-high, reserved-erange (the no-map region above 4 GiB given by
- * --high).  --opt gives plbuf_open() the options of a backend; --range is the memory the driver
+ * --high), udmabuf-high (a u-dma-buf buffer above 4 GiB; contexts --opt udmabuf-high= and
+ * udmabuf-high-only=).  --opt gives plbuf_open() the options of a backend; --range is the memory the driver
  * says it allocates from (CMA from the kernel log, u-dma-buf's phys_addr and size), where every
  * buffer must lie.  Each case prints
  * "RESULT pass|fail|skip CASE [why]"; docs/qemu-proof.md says what each proves.  Every case has
@@ -433,6 +434,93 @@ static int reserved_erange(void)
 	return r;
 }
 
+/* u-dma-buf with a second buffer above 4 GiB (a device-tree node whose memory-region is a pool
+ * there): a buffer from that bank lies where the driver put it, above 4 GiB, and the GDMA moves
+ * its data; with max_device_address below 4 GiB plbuf takes the low bank instead, and a context
+ * with only the high bank refuses (ERANGE). */
+static int udmabuf_high(void)
+{
+	const char *sys = "/sys/class/u-dma-buf/udmabuf-high/";
+	char path[128], line[64];
+	uint64_t hb = 0, hs = 0;
+	for (int k = 0; k < 2; k++) {
+		snprintf(path, sizeof path, "%s%s", sys, k ? "size" : "phys_addr");
+		FILE *f = fopen(path, "r");
+		if (!f || !fgets(line, sizeof line, f)) {
+			if (f)
+				fclose(f);
+			return fail("cannot read %s", path);
+		}
+		fclose(f);
+		*(k ? &hs : &hb) = strtoull(line, NULL, 0);
+	}
+	printf("  udmabuf-high: %llu bytes at %#llx (the driver's word)\n", (unsigned long long)hs,
+	       (unsigned long long)hb);
+	if (hb < GIB4)
+		return fail("the driver put udmabuf-high at %#llx, below 4 GiB", (unsigned long long)hb);
+	plbuf_ctx *ctx = open_ctx("udmabuf", opt_for("udmabuf-high"));
+	if (!ctx)
+		return 1;
+	int ret = 1;
+	plbuf_buf *h = alloc(ctx, MIB, 0, "udmabuf-high"), *l = alloc(ctx, MIB, GIB4 - 1, NULL);
+	if (!h || !l || check_address(l, "with max_device_address 0xffffffff"))
+		goto out;
+	uint64_t dh = plbuf_device_address(h), dl = plbuf_device_address(l);
+	printf("  bank udmabuf-high: device address %#llx, physical %#llx\n", (unsigned long long)dh,
+	       (unsigned long long)plbuf_physical_address(h));
+	if (dh < hb || dh + MIB > hb + hs || plbuf_physical_address(h) != dh) {
+		fail("the udmabuf-high buffer at %#llx is not inside the driver's [%#llx, +%#llx)",
+		     (unsigned long long)dh, (unsigned long long)hb, (unsigned long long)hs);
+		goto out;
+	}
+	if (strcmp(plbuf_bank(l), "udmabuf0") != 0) {
+		fail("with the limit plbuf took bank %s", plbuf_bank(l));
+		goto out;
+	}
+	volatile unsigned char *ph = plbuf_data(h), *pl = plbuf_data(l);
+	put_pattern(ph, seed, MIB);
+	put_fill(pl, MIB);
+	if (flush(h) || flush(l) || copy(&dma, dh, dl, MIB) || invalidate(l) ||
+	    expect_pattern(pl, seed, 0, MIB, "low buffer, copied from the high one"))
+		goto out;
+	put_fill(pl, 4096);
+	if (flush(l) || copy(&dma32, dh, dl, 4096) || invalidate(l))
+		goto out;
+	if (pl[0] == pat(seed, 0) && pl[1] == pat(seed, 1) && pl[2] == pat(seed, 2) &&
+	    pl[3] == pat(seed, 3)) {
+		fail("the 32-bit master reached the high buffer");
+		goto out;
+	}
+	printf("  the full-width GDMA moved all 1 MiB from above 4 GiB; the 32-bit master given the "
+	       "same address did not get it\n");
+	ret = 0;
+out:
+	plbuf_free(h);
+	plbuf_free(l);
+	plbuf_close(ctx);
+	if (ret)
+		return ret;
+	ctx = open_ctx("udmabuf", opt_for("udmabuf-high-only"));
+	if (!ctx)
+		return 1;
+	struct plbuf_alloc_opts ao;
+	memset(&ao, 0, sizeof ao);
+	ao.max_device_address = GIB4 - 1;
+	int64_t shape = 4096;
+	plbuf_buf *b = plbuf_allocate(ctx, 1, &shape, "u1", &ao);
+	int err = errno;
+	if (b)
+		ret = fail("only udmabuf-high, and yet allocated at %#llx",
+			   (unsigned long long)plbuf_device_address(b));
+	else if (err != ERANGE)
+		ret = fail("only udmabuf-high: %s, not ERANGE: %s", strerror(err), plbuf_errmsg());
+	else
+		printf("  only udmabuf-high: refused with ERANGE: %s\n", plbuf_errmsg());
+	plbuf_free(b);
+	plbuf_close(ctx);
+	return ret;
+}
+
 static const char *const backends[] = {"reserved", "hugepage", "zocl", "udmabuf"};
 
 static int run_case(const char *c)
@@ -465,7 +553,7 @@ static int run_case(const char *c)
 		else if (strcmp(kind, "max-address") == 0)
 			r = max_address(ctx, span);
 		else if (strcmp(kind, "high") == 0)
-			r = reserved_high(ctx);
+			r = strcmp(backends[i], "reserved") == 0 ? reserved_high(ctx) : udmabuf_high();
 		else
 			r = fail("unknown case");
 		plbuf_close(ctx);
