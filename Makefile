@@ -218,3 +218,9 @@ check-arm64: all
 	$(BUILD)/tests/t_zocl_create_once
 	bash tests/suites/arm64.sh
 .PHONY: check-arm64
+
+# ---- QEMU's ZynqMP board model (tests/qemu/zynqmp.sh): plbuf's backends proven by the SoC's own
+# GDMA on qemu-system-aarch64 -M xlnx-zcu102, alone.
+check-zynqmp: all
+	bash tests/suites/zynqmp.sh
+.PHONY: check-zynqmp
