@@ -179,18 +179,22 @@ class Report:
         self.table(["contender", "call", "state", "p50", "p99 (cold: slowest)",
                     "/ rte_eal_init"], body)
 
-        self.line("### Flush / invalidate of a whole buffer, sim non-coherent (GB/s, median)")
+        self.line("### Flush / invalidate of a whole buffer, sim non-coherent (GB/s, median; "
+                  "DMA-API checker off / on)")
         self.line()
         body = []
+        ops = ("flush (clean)", "flush (dirty)", "invalidate")
         for sz in self.sizes("sync", "warm"):
-            f = self.get("sync", "plbuf-sim-noncoherent", "flush", sz)
-            i = self.get("sync", "plbuf-sim-noncoherent", "invalidate", sz)
             m = self.get("sync", "memcpy", "memcpy", sz)
-            if f is None:
+            row = [size(sz)]
+            for op in ops:
+                off = self.get("sync", "plbuf-sim", op, sz)
+                on = self.get("sync", "plbuf-sim-checked", op, sz)
+                row.append("-" if off is None or on is None else "%.1f / %.1f" % (off, on))
+            if m is None:
                 continue
-            body.append([size(sz), "%.1f" % f, "%.1f" % i, "%.1f" % m, ratio(f, m), ratio(i, m)])
-        self.table(["size", "flush", "invalidate", "memcpy", "flush / memcpy",
-                    "invalidate / memcpy"], body)
+            body.append(row + ["%.1f" % m])
+        self.table(["size"] + list(ops) + ["memcpy"], body)
         body = []
         for (b, c, op, sz, st, th), r in sorted(self.rows.items()):
             if b == "sync" and r["unit"] == "ns":
@@ -249,12 +253,15 @@ class Report:
                     names.append(c)
             made[state] = names
         sync = []
-        for c, op in (("plbuf-sim-noncoherent", "flush"), ("plbuf-sim-noncoherent", "invalidate"),
+        for c, op in (("plbuf-sim", "flush (clean)"), ("plbuf-sim", "flush (dirty)"),
+                      ("plbuf-sim", "invalidate"), ("plbuf-sim-checked", "invalidate"),
                       ("memcpy", "memcpy")):
             pts = [(sz, self.get("sync", c, op, sz)) for sz in self.sizes("sync", "warm")]
             pts = [p for p in pts if p[1] is not None]
             if pts:
-                name = op if c == "memcpy" else "plbuf-" + op
+                # gnuplot's word() splits on spaces: "plbuf-sim-flush-clean"
+                name = op if c == "memcpy" else c + "-" + \
+                    op.replace(" (", "-").replace(")", "")
                 with open(os.path.join(datadir, "sync_%s.dat" % name), "w") as f:
                     for p in pts:
                         f.write("%d %g\n" % p)

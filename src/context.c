@@ -148,6 +148,7 @@ static int open_backend(struct plbuf_ctx *ctx, const struct plbuf_backend *be, c
 
 static pthread_mutex_t closed_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct plbuf_ctx *closed_head, *closed_tail;
+static struct plbuf_ctx *inherited_closed; /* closed in a forked child: kept, never reused */
 static int nclosed;
 
 static plbuf_ctx *_Atomic default_ctx;
@@ -355,17 +356,23 @@ PLBUF_EXPORT void plbuf_close(plbuf_ctx *ctx)
 		pthread_mutex_unlock(&default_lock);
 	}
 	ctx->magic = PLBUF_CTX_CLOSED;
-	/* Every thread's cached buffers, then those still allocated, go back before the banks.  An
-	 * inherited context gives nothing back: pool.c and tcache.c drop only the bookkeeping. */
+	/* Every thread's cached buffers, then those still allocated, go back before the banks. */
 	plbuf__tcache_ctx_fini(ctx);
 	plbuf__handles_release_all(ctx);
-	plbuf__pool_destroy(ctx);
-	/* An inherited context's backend state stays as the fork left it (the sim backend, for one,
-	 * still lists it for exit-time cleanup): close() is the parent's to call. */
-	if (!plbuf__inherited(ctx)) {
-		ctx->be->close(ctx);
-		free(ctx->priv);
+	if (plbuf__inherited(ctx)) {
+		/* The parent's: its pool, chunks and backend state are left exactly as fork() copied
+		 * them (the sim backend, for one, still lists its state for exit-time cleanup), and
+		 * stay reachable, so nothing of it is freed, called or lost; only its handles read
+		 * "freed" now. */
+		pthread_mutex_lock(&closed_lock);
+		ctx->closed_next = inherited_closed;
+		inherited_closed = ctx;
+		pthread_mutex_unlock(&closed_lock);
+		return;
 	}
+	plbuf__pool_destroy(ctx);
+	ctx->be->close(ctx);
+	free(ctx->priv);
 	ctx->priv = NULL;
 	for (int i = 0; i < 64; i++)
 		while (ctx->dtypes[i]) {

@@ -35,13 +35,18 @@ static int sync_lines(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64
 		hi = c->size;
 	if (dir == PLBUF_SYNC_TO_DEVICE)
 		return ctx->be->sync(ctx, c, lo, hi - lo, dir);
-	if (off != lo && (err = ctx->be->sync(ctx, c, lo, hi - lo < line ? hi - lo : line,
-					      PLBUF_SYNC_TO_DEVICE)) < 0)
-		return err;
-	/* the tail line, unless it is the head line just cleaned */
-	if (end != hi && (tail != lo || off == lo) &&
-	    (err = ctx->be->sync(ctx, c, tail, hi - tail, PLBUF_SYNC_TO_DEVICE)) < 0)
-		return err;
+	if (off != lo && end != hi && tail <= lo + line) {
+		/* both edges partial, in one line or two side by side: one clean of them all */
+		if ((err = ctx->be->sync(ctx, c, lo, hi - lo, PLBUF_SYNC_TO_DEVICE)) < 0)
+			return err;
+	} else {
+		if (off != lo && (err = ctx->be->sync(ctx, c, lo, hi - lo < line ? hi - lo : line,
+						      PLBUF_SYNC_TO_DEVICE)) < 0)
+			return err;
+		if (end != hi && (err = ctx->be->sync(ctx, c, tail, hi - tail,
+						      PLBUF_SYNC_TO_DEVICE)) < 0)
+			return err;
+	}
 	return ctx->be->sync(ctx, c, lo, hi - lo, PLBUF_SYNC_FROM_DEVICE);
 }
 

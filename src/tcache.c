@@ -190,6 +190,7 @@ struct plbuf_tcache *plbuf__tcache_get_slow(struct plbuf_ctx *ctx, uint64_t id)
 	if (!tc)
 		return NULL;
 	tc->ctx = ctx;
+	tc->owner_refs = r;
 	release_ref(r, TC_REFS - 1); /* the least recently used, if every slot is taken */
 	pthread_mutex_lock(&ctx->lock);
 	for (int k = 0; k < PLBUF_TC_QUAR; k++) {
@@ -228,13 +229,16 @@ void plbuf__tcache_ctx_fini(struct plbuf_ctx *ctx)
 	if (*pp)
 		*pp = ctx->reg_next;
 	pthread_mutex_unlock(&reg_lock);
+	/* A forked child keeps an inherited context's caches as they were (context.c keeps the whole
+	 * context): they hold the parent's memory and reach the TLS of threads the child lacks. */
+	if (plbuf__inherited(ctx))
+		return;
 	pthread_mutex_lock(&ctx->lock);
 	while (ctx->tcaches) {
 		struct plbuf_tcache *tc = ctx->tcaches;
 
 		ctx->tcaches = tc->next;
-		if (!plbuf__inherited(ctx))
-			drain_one(ctx, tc);
+		drain_one(ctx, tc);
 		free(tc);
 	}
 	pthread_mutex_unlock(&ctx->lock);

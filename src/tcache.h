@@ -33,6 +33,9 @@ struct plbuf_tcache {
 	atomic_int busy;              /* 1 while the owner or a reclaimer moves buffers */
 	struct plbuf_ctx *ctx;
 	struct plbuf_tcache *next;    /* ctx->tcaches, under ctx->lock */
+	/* The owning thread's plbuf_tc_refs: never read, only so that a forked child, which lacks the
+	 * thread and so its TLS, still reaches that memory (valgrind would call it lost). */
+	void *owner_refs;
 	/* The owner's alone (no reclaimer reads them): interned keys of ctx, stable while it lives. */
 	const char *dt_key[PLBUF_TC_DTYPES];
 	const struct plbuf_dtype_info *dt_info[PLBUF_TC_DTYPES];

@@ -52,6 +52,7 @@ int main(void)
 	nosync = *sim;
 	nosync.name = "nosync";
 	nosync.sync = NULL;
+	nosync.watch = NULL; /* the sim's cache model and checker watch the sim's own sync only */
 	ctx->be = &nosync;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 

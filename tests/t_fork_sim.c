@@ -2,6 +2,7 @@
  * the fix it got the very device addresses the parent held), keeps the parent's buffers mapped,
  * and nothing it frees or closes reaches the parent's buffers; the parent's sim file stays. */
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "forkcheck.h"
 
@@ -18,7 +19,12 @@ static void sim_state(char *buf, size_t len)
 
 int main(void)
 {
-	plbuf_ctx *ctx = plbuf_open("sim", "banks=DDR0@0x40000000:64M");
+	char opts[128];
+
+	/* A name of its own, outside plbuf-sim-<pid>-<n>: another PID namespace's sim reaper (seen on
+	 * a shared machine) takes such a file of a live process for a dead one's. */
+	snprintf(opts, sizeof(opts), "banks=DDR0@0x40000000:64M name=plbuf-forktest-%d", (int)getpid());
+	plbuf_ctx *ctx = plbuf_open("sim", opts);
 
 	CHECK(ctx);
 	name = plbuf_sim_name(ctx);

@@ -1,7 +1,9 @@
 /* Stale memory files are told from live ones by the lock their owner holds, not by the pid in
  * their name: a live context whose name carries a pid that is dead here (as a process in another
  * PID namespace sharing /dev/shm has) survives another context's reaping; once its owner is
- * killed (SIGKILL: no exit hook), the next context reaps it. */
+ * killed (SIGKILL: no exit hook), the next context reaps it.  Files named after a memory file (a
+ * device model's "<name>.regs") are not the sim's to reap. */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -51,6 +53,12 @@ int main(void)
 	CHECK(read(fds[0], &ok, 1) == 1 && ok == 'y');
 	CHECK(exists(name));
 
+	char other[128];
+	snprintf(other, sizeof(other), "/dev/shm/%s.regs", name);
+	int fd = open(other, O_RDWR | O_CREAT, 0600);
+	CHECK(fd >= 0 && write(fd, "x", 1) == 1);
+	close(fd);
+
 	plbuf_ctx *ctx = plbuf_open("sim", "banks=A@0x40000000:1M"); /* reaps stale files */
 	CHECK(ctx);
 	CHECK(exists(name)); /* alive: its owner holds the lock */
@@ -62,6 +70,8 @@ int main(void)
 	ctx = plbuf_open("sim", "banks=A@0x40000000:1M");
 	CHECK(ctx);
 	CHECK(!exists(name)); /* nobody holds it any more: reaped */
+	CHECK(access(other, F_OK) == 0); /* not a memory file: left alone */
+	unlink(other);
 	plbuf_close(ctx);
 	return 0;
 }

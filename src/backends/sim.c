@@ -36,7 +36,10 @@
 #include "sim_format.h"
 #include "os/sys.h"
 
-#define SIM_DEFAULT_BANKS "DDR0@0x40000000:512M"
+/* 512 MiB where the address space is large; on 32-bit systems a non-coherent bank takes three
+ * times its size of address space (see sim_format.h), twice more where a device model attaches in
+ * the same process, and Zynq-7000 boards have 512 MiB to 1 GiB of memory in all. */
+#define SIM_DEFAULT_BANKS (sizeof(void *) >= 8 ? "DDR0@0x40000000:512M" : "DDR0@0x40000000:128M")
 /* The file is sparse; its pages are backed (fallocate) a block at a time when a buffer first uses
  * them, so that a full /dev/shm fails an allocation with ENOMEM instead of killing the process with
  * SIGBUS at its first store. */
@@ -99,7 +102,7 @@ static void track(struct sim *s, int add)
 	pthread_mutex_unlock(&names_lock);
 }
 
-/* Removes /dev/shm/plbuf-sim-* files of this user that no process holds locked.  A file just
+/* Removes /dev/shm/plbuf-sim-<pid>-<n> files of this user that no process holds locked.  A file just
  * created and not yet locked by its owner is still empty: those are left alone. */
 static void reap_stale(void)
 {
@@ -113,7 +116,13 @@ static void reap_stale(void)
 		struct stat st;
 		int fd;
 
-		if (strncmp(e->d_name, "plbuf-sim-", 10) != 0)
+		int len = 0;
+		unsigned pid, n;
+
+		/* exactly plbuf-sim-<pid>-<n>: files named after it (a device model's ".regs",
+		 * ".irqN") are their owners' to manage */
+		if (sscanf(e->d_name, "plbuf-sim-%u-%u%n", &pid, &n, &len) != 2 ||
+		    e->d_name[len] != 0)
 			continue;
 		snprintf(name, sizeof(name), "/dev/shm/%s", e->d_name);
 		fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -492,6 +501,20 @@ static uint64_t owned_writes(const struct plbuf_sim_bankv *v, uint64_t lo, uint6
 {
 	uint64_t n = 0;
 
+	if (in_lo >= in_hi) { /* only lines the device wrote can matter: their state bytes first */
+		for (uint64_t i = lo / v->line, e = hi / v->line; i < e; i++) {
+			uint64_t x = i * v->line;
+
+			if (!(v->state[i] & PLBUF_SIM_LINE_DEV_WRITTEN) ||
+			    plbuf__sim_next_dirty(v, x, x + v->line) != x)
+				continue;
+			if (!n++)
+				*first = x;
+			*end = x + v->line;
+			*both = 1;
+		}
+		return n;
+	}
 	for (uint64_t x = plbuf__sim_next_dirty(v, lo, hi), y; x < hi;
 	     x = plbuf__sim_next_dirty(v, y, hi))
 		for (y = plbuf__sim_next_clean(v, x + v->line, hi); x < y; x += v->line) {
@@ -555,14 +578,47 @@ static void check_free(struct sim *s, const struct plbuf_sim_bankv *v, const str
 	memset(v->state + lo, 0, hi - lo);
 }
 
+/*
+ * A cached buffer's clean lines are fetched from device memory when it is allocated.  On a board
+ * a line that is not in the cache is read from DRAM at the CPU's first access; here every line of
+ * the CPU's view is "present", and a clean one may hold what the memory held long ago (before an
+ * uncached buffer there was written, or the device wrote it): a CPU store that happens to leave
+ * such a line's bytes as they were would not make it dirty, and its flush would write nothing.
+ * Dirty lines of a previous user stay dirty: allocation cleans them (see clean_new in buffer.c).
+ */
+static void refill_clean(struct sim *s, const struct plbuf_sim_bankv *v, uint64_t off,
+			 uint64_t end)
+{
+	int tracking = s->hdr->check != PLBUF_SIM_CHECK_OFF;
+
+	while (off < end) {
+		uint64_t d = plbuf__sim_next_dirty(v, off, end);
+
+		if (d > off) {
+			memcpy(v->cpu + off, v->dev + off, d - off);
+			memcpy(v->clean + off, v->cpu + off, d - off);
+			if (tracking)
+				memset(v->state + off / v->line, 0, (d - off) / v->line);
+		}
+		if (d == end)
+			break;
+		off = plbuf__sim_next_clean(v, d + v->line, end);
+	}
+}
+
 static int sim_watch(struct plbuf_ctx *ctx, const struct plbuf_watch *w)
 {
 	struct sim *s = plbuf__priv(ctx);
 	struct sim_bank *sb = w->c->priv;
 	const struct plbuf_sim_bankv *v = &sb->v;
 
-	if (w->ev == PLBUF_WATCH_ALLOC)
-		return back(s, w->c->bank, w->off, w->len);
+	if (w->ev == PLBUF_WATCH_ALLOC) {
+		int err = back(s, w->c->bank, w->off, w->len);
+
+		if (!err && v->cpu && w->cached)
+			refill_clean(s, v, w->off, w->off + w->len);
+		return err;
+	}
 	if (s->hdr->check == PLBUF_SIM_CHECK_OFF)
 		return 0;
 	switch (w->ev) {

@@ -142,6 +142,9 @@ static void fork_check(plbuf_ctx *ctx, int64_t nsmall, int64_t nbig, fork_state_
 	CHECK(plbuf_physical_address(small) == psmall);
 	if (state)
 		state(after, sizeof(after));
+	if (strcmp(before, after) != 0)
+		fprintf(stderr, "parent: driver state \"%s\" before fork(), \"%s\" after the child\n",
+			before, after);
 	CHECK(strcmp(before, after) == 0);
 	/* And the parent goes on: new buffers never overlap the ones it holds. */
 	plbuf_buf *more[8];

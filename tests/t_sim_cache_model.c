@@ -166,8 +166,36 @@ static long run(struct setup *s)
 	return cases;
 }
 
+/* A CPU store that leaves a line's bytes as they were still dirties it on a board, where a line
+ * not in the cache is fetched from DRAM first: memory written behind the CPU's view while free
+ * (here by the device) and then allocated as a cached buffer must not look clean to a flush. */
+static void reuse_after_device_write(void)
+{
+	plbuf_ctx *ctx = plbuf_open("sim", "banks=A@0x40000000:1M line=64 check=0");
+	plbuf_sim_dev *dev = ctx ? plbuf_sim_attach(plbuf_sim_name(ctx)) : NULL;
+	int64_t n = 64;
+	plbuf_buf *b = dev ? plbuf_allocate(ctx, 1, &n, "u1", NULL) : NULL;
+
+	CHECK(b);
+	uint64_t a = plbuf_device_address(b);
+	uint8_t *d = plbuf_sim_translate(dev, a, 64);
+
+	memset(plbuf_data(b), 0x11, 64);
+	CHECK(plbuf_flush(b) == 0 && plbuf_free(b) == 0);
+	memset(d, 0x22, 64); /* free memory, written by the device */
+	b = plbuf_allocate(ctx, 1, &n, "u1", NULL);
+	CHECK(b && plbuf_device_address(b) == a);
+	memset(plbuf_data(b), 0x11, 64);
+	CHECK(plbuf_flush(b) == 0);
+	CHECK(d[0] == 0x11 && d[63] == 0x11);
+	CHECK(plbuf_free(b) == 0);
+	plbuf_sim_detach(dev);
+	plbuf_close(ctx);
+}
+
 int main(void)
 {
+	reuse_after_device_write();
 	const char *opts[2] = {"banks=A@0x40000000:4M line=64 check=0",
 			       "banks=A@0x40000000:4M:coherent line=64 check=0"};
 
