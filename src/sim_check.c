@@ -18,22 +18,27 @@
 #include "sim_format.h"
 
 /* Compare a block at a time first: most lines of a large buffer are clean, and one memcmp of
- * 4 KiB is far cheaper than 64 of 64 bytes. */
+ * 4 KiB is far cheaper than 64 of 64 bytes.  The sync paths also work a block at a time, so that
+ * what one pass reads is still in the L1 cache when the next pass copies it. */
 #define BLOCK 4096u
 
 /* 16 bytes at a time (SSE2 / NEON, through the compiler's generic vectors), inline: a call to
  * memcmp for 64 bytes costs more than the comparison.  Lines are at least 16 bytes and aligned to
- * their size in page-aligned regions. */
+ * their size in page-aligned regions.  Stops at the first 16 bytes that differ: a line the CPU
+ * wrote usually differs early, and one difference is enough. */
 typedef uint64_t __attribute__((vector_size(16), may_alias)) vec;
 
 static inline int line_dirty(const struct plbuf_sim_bankv *v, uint64_t off)
 {
 	const vec *a = (const vec *)(v->cpu + off), *b = (const vec *)(v->clean + off);
-	vec d = {0, 0};
 
-	for (uint64_t i = 0; i < v->line / sizeof(vec); i++)
-		d |= a[i] ^ b[i];
-	return (d[0] | d[1]) != 0;
+	for (uint64_t i = 0; i < v->line / sizeof(vec); i++) {
+		vec d = a[i] ^ b[i];
+
+		if (d[0] | d[1])
+			return 1;
+	}
+	return 0;
 }
 
 uint64_t plbuf__sim_next_dirty(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end)
@@ -54,34 +59,62 @@ uint64_t plbuf__sim_next_dirty(const struct plbuf_sim_bankv *v, uint64_t off, ui
 	return end;
 }
 
-uint64_t plbuf__sim_write_back(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end)
-{
-	uint64_t nv = v->line / sizeof(vec);
-
-	/* One pass per line: compare, and copy while the bytes are at hand. */
-	for (; off < end; off += v->line) {
-		const vec *c = (const vec *)(v->cpu + off);
-		vec *k = (vec *)(v->clean + off), *d = (vec *)(v->dev + off), diff = {0, 0};
-
-		for (uint64_t i = 0; i < nv; i++)
-			diff |= c[i] ^ k[i];
-		if (!(diff[0] | diff[1]))
-			break;
-		for (uint64_t i = 0; i < nv; i++) {
-			vec x = c[i];
-
-			d[i] = x;
-			k[i] = x;
-		}
-	}
-	return off;
-}
-
 uint64_t plbuf__sim_next_clean(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end)
 {
 	while (off < end && line_dirty(v, off))
 		off += v->line;
 	return off < end ? off : end;
+}
+
+/*
+ * Flush: per block, one memcmp finds a clean block (the common case, nothing written); in a block
+ * that differs, the dirty lines are found by comparing line by line, and each run of them is
+ * written back with two memcpy calls (the C library's widest copies): the CPU's view to device
+ * memory, then device memory to the clean copy, both still in the L1 cache.  The clean copy is
+ * taken from device memory, not from the CPU's view again, so that a CPU store landing between the
+ * two copies leaves the line dirty (as a store after a clean does on a board) instead of being
+ * recorded as clean and never written back.
+ */
+void plbuf__sim_flush(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end, int tracking)
+{
+	while (off < end) {
+		uint64_t e = (off & ~(uint64_t)(BLOCK - 1)) + BLOCK, x, y;
+
+		if (e > end)
+			e = end;
+		if (memcmp(v->cpu + off, v->clean + off, e - off) == 0) {
+			off = e;
+			continue;
+		}
+		for (x = off; x < e; x = y) {
+			while (x < e && !line_dirty(v, x))
+				x += v->line;
+			if (x == e)
+				break;
+			for (y = x + v->line; y < e && line_dirty(v, y); y += v->line)
+				;
+			memcpy(v->dev + x, v->cpu + x, y - x);
+			memcpy(v->clean + x, v->dev + x, y - x);
+			if (tracking) /* the device's writes there are overwritten */
+				memset(v->state + x / v->line, 0, (y - x) / v->line);
+		}
+		off = e;
+	}
+}
+
+/* Invalidate (whole lines): refill the CPU's view from device memory and record it as the clean
+ * copy, a block at a time, so that the second copy reads from the L1 cache, not from memory. */
+void plbuf__sim_refill(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end, int tracking)
+{
+	if (tracking)
+		memset(v->state + off / v->line, 0, (end - off) / v->line);
+	while (off < end) {
+		uint64_t n = end - off < 4 * BLOCK ? end - off : 4 * BLOCK;
+
+		memcpy(v->cpu + off, v->dev + off, n);
+		memcpy(v->clean + off, v->cpu + off, n);
+		off += n;
+	}
 }
 
 /* ---------------------------------------------------------------- reports */

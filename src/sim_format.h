@@ -71,11 +71,13 @@ struct plbuf_sim_bankv {
 
 /* The first dirty line at or after off (line-aligned) and before end; end when there is none. */
 uint64_t plbuf__sim_next_dirty(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end);
-/* Writes back the run of dirty lines that starts at off (the CPU's view to device memory and to its
- * clean copy); returns where the run ends: the first clean line, or end. */
-uint64_t plbuf__sim_write_back(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end);
 /* The first line at or after off that is clean, or end. */
 uint64_t plbuf__sim_next_clean(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end);
+/* The cache model's flush and invalidate of whole lines [off, end): flush writes back the dirty
+ * lines, invalidate refills every line from device memory; with tracking (the checker on), the
+ * lines' "written by the device" marks are cleared where device memory or the CPU's view changed. */
+void plbuf__sim_flush(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end, int tracking);
+void plbuf__sim_refill(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end, int tracking);
 
 /* Reports one problem the checker found: adds to hdr's counts, hands it to the callback (one line on
  * stderr by default, once per distinct problem) and aborts when the mode is FATAL.  buf_len 0: the

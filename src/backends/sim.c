@@ -472,26 +472,35 @@ static int sim_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t
 {
 	struct sim *s = plbuf__priv(ctx);
 	const struct plbuf_sim_bankv *v = &((const struct sim_bank *)c->priv)->v;
-	uint64_t end = off + len, x, y;
 	int tracking = s->hdr->check != PLBUF_SIM_CHECK_OFF;
 
-	if (dir == PLBUF_SYNC_TO_DEVICE) {
-		for (x = plbuf__sim_next_dirty(v, off, end); x < end;
-		     x = plbuf__sim_next_dirty(v, y, end)) {
-			y = plbuf__sim_write_back(v, x, end);
-			if (tracking) /* the device's writes there are overwritten */
-				memset(v->state + x / v->line, 0, (y - x) / v->line);
-		}
-		return 0;
-	}
-	memcpy(v->cpu + off, v->dev + off, len);
-	memcpy(v->clean + off, v->cpu + off, len);
-	if (tracking)
-		memset(v->state + off / v->line, 0, len / v->line);
+	if (dir == PLBUF_SYNC_TO_DEVICE)
+		plbuf__sim_flush(v, off, off + len, tracking);
+	else
+		plbuf__sim_refill(v, off, off + len, tracking);
 	return 0;
 }
 
 /* ---------------------------------------------------------------- the DMA-API checker, CPU side */
+
+/* The first line state byte in [i, e) that is not 0, or e; 8 at a time: most are 0. */
+static uint64_t next_marked(const uint8_t *state, uint64_t i, uint64_t e)
+{
+	for (; i < e && (i & 7); i++)
+		if (state[i])
+			return i;
+	for (; i + 8 <= e; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, state + i, 8);
+		if (w)
+			break;
+	}
+	for (; i < e; i++)
+		if (state[i])
+			return i;
+	return e;
+}
 
 /* The lines of [lo, hi) the CPU dirtied that the device also wrote (both) or, with interior, any
  * dirty line with neither edge in it; *first / *end bound them.  Returns how many. */
@@ -503,10 +512,12 @@ static uint64_t owned_writes(const struct plbuf_sim_bankv *v, uint64_t lo, uint6
 
 	if (in_lo >= in_hi) { /* only lines the device wrote can matter: their state bytes first */
 		for (uint64_t i = lo / v->line, e = hi / v->line; i < e; i++) {
-			uint64_t x = i * v->line;
+			uint64_t x;
 
-			if (!(v->state[i] & PLBUF_SIM_LINE_DEV_WRITTEN) ||
-			    plbuf__sim_next_dirty(v, x, x + v->line) != x)
+			if ((i = next_marked(v->state, i, e)) == e)
+				break;
+			x = i * v->line;
+			if (plbuf__sim_next_dirty(v, x, x + v->line) != x)
 				continue;
 			if (!n++)
 				*first = x;
