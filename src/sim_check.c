@@ -117,6 +117,93 @@ void plbuf__sim_refill(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t e
 	}
 }
 
+/* ---------------------------------------------------------------- the table of live buffers */
+
+/* Where an entry for memory at mem is first looked for: entries are found from there on, so that
+ * an add or a remove rarely looks at more than one or two (removal searches on past free ones). */
+static uint32_t slot(uint64_t mem, uint32_t n)
+{
+	return (uint32_t)(((mem >> 6) * 0x9e3779b97f4a7c15ull) >> 32) % n;
+}
+
+void plbuf__sim_buf_add(struct plbuf_sim_buf *t, uint32_t n, uint64_t mem, uint64_t mem_len,
+			uint64_t dev, uint64_t len)
+{
+	for (uint32_t i = 0, k = n ? slot(mem, n) : 0; i < n; i++, k = k + 1 == n ? 0 : k + 1) {
+		struct plbuf_sim_buf *e = &t[k];
+		uint64_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+
+		if ((seq & 1) || __atomic_load_n(&e->mem_len, __ATOMIC_RELAXED) ||
+		    !__atomic_compare_exchange_n(&e->seq, &seq, seq + 1, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			continue;
+		if (__atomic_load_n(&e->mem_len, __ATOMIC_RELAXED)) { /* taken meanwhile */
+			__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+			continue;
+		}
+		__atomic_store_n(&e->mem, mem, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->dev, dev, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->len, len, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->mem_len, mem_len, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+		return;
+	}
+	/* full: this buffer goes unnamed in device-side reports (they say so) */
+}
+
+void plbuf__sim_buf_del(struct plbuf_sim_buf *t, uint32_t n, uint64_t mem)
+{
+	for (uint32_t i = 0, k = n ? slot(mem, n) : 0; i < n; i++, k = k + 1 == n ? 0 : k + 1) {
+		struct plbuf_sim_buf *e = &t[k];
+		uint64_t seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+
+		if ((seq & 1) || __atomic_load_n(&e->mem, __ATOMIC_RELAXED) != mem ||
+		    !__atomic_load_n(&e->mem_len, __ATOMIC_RELAXED) ||
+		    !__atomic_compare_exchange_n(&e->seq, &seq, seq + 1, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			continue;
+		if (__atomic_load_n(&e->mem, __ATOMIC_RELAXED) == mem)
+			__atomic_store_n(&e->mem_len, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+		return;
+	}
+}
+
+int plbuf__sim_buf_find(const struct plbuf_sim_buf *t, uint32_t n, uint64_t lo, uint64_t hi,
+			struct plbuf_sim_buf *out, unsigned *others)
+{
+	int found = 0;
+
+	*others = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		const struct plbuf_sim_buf *e = &t[k];
+		struct plbuf_sim_buf c;
+
+		for (int tries = 0; tries < 100; tries++) { /* a writer holds an entry for a moment */
+			c.seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+			c.mem = __atomic_load_n(&e->mem, __ATOMIC_RELAXED);
+			c.mem_len = __atomic_load_n(&e->mem_len, __ATOMIC_RELAXED);
+			c.dev = __atomic_load_n(&e->dev, __ATOMIC_RELAXED);
+			c.len = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (!(c.seq & 1) && __atomic_load_n(&e->seq, __ATOMIC_RELAXED) == c.seq)
+				break;
+			c.mem_len = 0;
+		}
+		if (!c.mem_len || c.mem >= hi || c.mem + c.mem_len <= lo)
+			continue;
+		if (found && c.mem >= out->mem) {
+			++*others;
+			continue;
+		}
+		if (found)
+			++*others;
+		*out = c; /* the lowest one */
+		found = 1;
+	}
+	return found;
+}
+
 /* ---------------------------------------------------------------- reports */
 
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -215,11 +302,24 @@ void plbuf__sim_dev_read(struct plbuf_sim_hdr *hdr, const struct plbuf_sim_bankv
 		return;
 	for (x = first, end = first; x < hi; x = plbuf__sim_next_dirty(v, end, hi))
 		end = plbuf__sim_next_clean(v, x + v->line, hi);
-	plbuf__sim_report(hdr, PLBUF_SIM_MISSING_FLUSH, v->name, 0, 0, v->base + first, end - first,
-			  "plbuf_flush", "the device read [0x%llx, +%llu) in bank %s, and the CPU "
-			  "wrote lines [0x%llx, 0x%llx) of it without flushing them: the device "
+	/* name the buffer: the CPU side's table of live buffers, in the memory file */
+	struct plbuf_sim_buf b = {0};
+	unsigned others = 0;
+	char who[160];
+
+	if (plbuf__sim_buf_find(v->bufs, v->nbufs, v->base + first, v->base + end, &b, &others))
+		snprintf(who, sizeof(who), "buffer 0x%llx (+%llu bytes, bank %s%s)",
+			 (unsigned long long)b.dev, (unsigned long long)b.len, v->name,
+			 others ? ", and other buffers" : "");
+	else
+		snprintf(who, sizeof(who), "bank %s (no live buffer there in the memory file's table: "
+			 "freed, allocated by another process, or more than %u live)", v->name,
+			 v->nbufs);
+	plbuf__sim_report(hdr, PLBUF_SIM_MISSING_FLUSH, v->name, b.dev, b.len, v->base + first,
+			  end - first, "plbuf_flush", "the device read [0x%llx, +%llu) of %s, and the "
+			  "CPU wrote lines [0x%llx, 0x%llx) of it without flushing them: the device "
 			  "read stale memory (flush the buffer before handing it to the device)",
-			  (unsigned long long)(v->base + off), (unsigned long long)len, v->name,
+			  (unsigned long long)(v->base + off), (unsigned long long)len, who,
 			  (unsigned long long)(v->base + first), (unsigned long long)(v->base + end));
 }
 

@@ -377,7 +377,7 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 
 	if ((err = set_name(s, name)) < 0)
 		return err;
-	off = PLBUF_SIM_HDR_SIZE;
+	off = PLBUF_SIM_HDR_SIZE + PLBUF_SIM_MAX_BUFS * sizeof(struct plbuf_sim_buf);
 	for (int i = 0; i < plbuf__nbanks(ctx); i++) {
 		uint64_t nblk = (plbuf__bank(ctx, i)->size + SIM_BLOCK - 1) / SIM_BLOCK;
 
@@ -408,6 +408,15 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 		return errno == ENOSPC ? shm_full("the memory file's header", PLBUF_SIM_HDR_SIZE)
 				       : plbuf__err(errno, "sim: fallocate of /dev/shm%s failed: %s",
 						    s->name, strerror(errno));
+	/* The table of live buffers is used (and so backed) only while the checker is on. */
+	if (check != PLBUF_SIM_CHECK_OFF &&
+	    plbuf__sys_fallocate(s->fd, 0, PLBUF_SIM_HDR_SIZE,
+				 PLBUF_SIM_MAX_BUFS * sizeof(struct plbuf_sim_buf)) < 0 &&
+	    errno != EOPNOTSUPP)
+		return errno == ENOSPC ? shm_full("the memory file's table of buffers",
+						  PLBUF_SIM_MAX_BUFS * sizeof(struct plbuf_sim_buf))
+				       : plbuf__err(errno, "sim: fallocate of /dev/shm%s failed: %s",
+						    s->name, strerror(errno));
 	s->file = plbuf__sys_mmap(NULL, s->file_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
 	if (s->file == MAP_FAILED) {
 		s->file = NULL;
@@ -419,6 +428,8 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	hdr->line_size = line;
 	hdr->file_size = s->file_size;
 	hdr->check = check;
+	hdr->bufs_off = PLBUF_SIM_HDR_SIZE;
+	hdr->nbufs = PLBUF_SIM_MAX_BUFS;
 
 	for (int i = 0; i < plbuf__nbanks(ctx); i++) {
 		const struct plbuf_bank *b = plbuf__bank(ctx, i);
@@ -439,6 +450,8 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 		sb->v.size = b->size;
 		sb->v.line = line;
 		sb->v.dev = f + sb->off[0];
+		sb->v.bufs = (struct plbuf_sim_buf *)(f + PLBUF_SIM_HDR_SIZE);
+		sb->v.nbufs = PLBUF_SIM_MAX_BUFS;
 		c.bank = i;
 		c.dev = b->base;
 		c.phys = b->base;
@@ -617,6 +630,15 @@ static void refill_clean(struct sim *s, const struct plbuf_sim_bankv *v, uint64_
 	}
 }
 
+/* Whether a buffer of bank v goes in the table of live buffers that device-side reports name
+ * buffers from: with the checker on (only then are there reports), in a non-coherent bank (only
+ * there are there device-side reports), and by the process that created the file (a forked child
+ * allocates from its own copy of the pool: its device addresses may be its parent's too). */
+static int listed(const struct sim *s, const struct plbuf_sim_bankv *v)
+{
+	return v->cpu && s->hdr->check != PLBUF_SIM_CHECK_OFF && s->creator == getpid();
+}
+
 static int sim_watch(struct plbuf_ctx *ctx, const struct plbuf_watch *w)
 {
 	struct sim *s = plbuf__priv(ctx);
@@ -628,10 +650,15 @@ static int sim_watch(struct plbuf_ctx *ctx, const struct plbuf_watch *w)
 
 		if (!err && v->cpu && w->cached)
 			refill_clean(s, v, w->off, w->off + w->len);
+		if (!err && listed(s, v))
+			plbuf__sim_buf_add(v->bufs, v->nbufs, w->c->dev + w->off, w->len, w->buf_dev,
+					   w->buf_len);
 		return err;
 	}
 	if (s->hdr->check == PLBUF_SIM_CHECK_OFF)
 		return 0;
+	if (w->ev == PLBUF_WATCH_FREE && listed(s, v))
+		plbuf__sim_buf_del(v->bufs, v->nbufs, w->c->dev + w->off);
 	switch (w->ev) {
 	case PLBUF_WATCH_BAD_SYNC:
 		plbuf__sim_report(s->hdr, PLBUF_SIM_BAD_SYNC, v->name, w->buf_dev, w->buf_len,
