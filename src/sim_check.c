@@ -75,8 +75,97 @@ uint64_t plbuf__sim_next_clean(const struct plbuf_sim_bankv *v, uint64_t off, ui
  * two copies leaves the line dirty (as a store after a clean does on a board) instead of being
  * recorded as clean and never written back.
  */
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/*
+ * Where the CPU has AVX2 (x86-64 from 2013 on), a dirty block is written back in one pass: each
+ * line of the CPU's view is compared whole with its clean copy, 32 bytes at a time, and when it
+ * differs the same registers are stored to device memory and to the clean copy (one value to both,
+ * so a concurrent CPU store cannot make them disagree).  Measured 1.2x to 1.4x faster than finding
+ * the runs first and copying them with memcpy, the path kept for other CPUs (docs/benchmarks.md).
+ * Lines of 32 bytes and more, aligned to their size.
+ */
+__attribute__((target("avx2"))) static void flush_block_avx2(const struct plbuf_sim_bankv *v,
+							      uint64_t off, uint64_t end,
+							      int tracking)
+{
+	uint64_t nv = v->line / 32;
+
+	if (nv == 2) /* 64-byte lines, the common case: unrolled, the line kept in registers */
+		for (; off < end; off += 64) {
+			const __m256i *c = (const __m256i *)(v->cpu + off);
+			__m256i *k = (__m256i *)(v->clean + off), *d = (__m256i *)(v->dev + off);
+			__m256i y0 = _mm256_load_si256(c), y1 = _mm256_load_si256(c + 1);
+			__m256i x = _mm256_or_si256(_mm256_xor_si256(y0, _mm256_load_si256(k)),
+						    _mm256_xor_si256(y1, _mm256_load_si256(k + 1)));
+
+			if (_mm256_testz_si256(x, x))
+				continue;
+			_mm256_store_si256(d, y0);
+			_mm256_store_si256(d + 1, y1);
+			_mm256_store_si256(k, y0);
+			_mm256_store_si256(k + 1, y1);
+			if (tracking)
+				v->state[off / 64] = 0;
+		}
+	for (; nv != 2 && off < end; off += v->line) {
+		const __m256i *c = (const __m256i *)(v->cpu + off);
+		__m256i *k = (__m256i *)(v->clean + off), *d = (__m256i *)(v->dev + off);
+		__m256i x = _mm256_setzero_si256();
+
+		for (uint64_t i = 0; i < nv; i++)
+			x = _mm256_or_si256(x, _mm256_xor_si256(_mm256_load_si256(c + i),
+								_mm256_load_si256(k + i)));
+		if (_mm256_testz_si256(x, x))
+			continue;
+		for (uint64_t i = 0; i < nv; i++) {
+			__m256i y = _mm256_load_si256(c + i);
+
+			_mm256_store_si256(d + i, y);
+			_mm256_store_si256(k + i, y);
+		}
+		if (tracking) /* the device's writes there are overwritten */
+			v->state[off / v->line] = 0;
+	}
+}
+
+/* Invalidate, where the CPU has AVX2: one read of device memory, stored to the CPU's view and to
+ * the clean copy (two memcpy calls read it twice). */
+__attribute__((target("avx2"))) static void refill_avx2(const struct plbuf_sim_bankv *v,
+							uint64_t off, uint64_t end)
+{
+	for (; off < end; off += 64) {
+		const __m256i *d = (const __m256i *)(v->dev + off);
+		__m256i *c = (__m256i *)(v->cpu + off), *k = (__m256i *)(v->clean + off);
+		__m256i y0 = _mm256_load_si256(d), y1 = _mm256_load_si256(d + 1);
+
+		_mm256_store_si256(c, y0);
+		_mm256_store_si256(c + 1, y1);
+		_mm256_store_si256(k, y0);
+		_mm256_store_si256(k + 1, y1);
+	}
+}
+
+static int have_avx2(void)
+{
+	static int have = -1; /* threads may race to set it: each sets the same value */
+	int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
+
+	if (h < 0) {
+		h = __builtin_cpu_supports("avx2") ? 1 : 0;
+		__atomic_store_n(&have, h, __ATOMIC_RELAXED);
+	}
+	return h;
+}
+#endif
+
 void plbuf__sim_flush(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end, int tracking)
 {
+#if defined(__x86_64__)
+	int avx2 = v->line >= 32 && have_avx2();
+#endif
+
 	while (off < end) {
 		uint64_t e = (off & ~(uint64_t)(BLOCK - 1)) + BLOCK, x, y;
 
@@ -86,6 +175,13 @@ void plbuf__sim_flush(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t en
 			off = e;
 			continue;
 		}
+#if defined(__x86_64__)
+		if (avx2) {
+			flush_block_avx2(v, off, e, tracking);
+			off = e;
+			continue;
+		}
+#endif
 		for (x = off; x < e; x = y) {
 			while (x < e && !line_dirty(v, x))
 				x += v->line;
@@ -108,6 +204,12 @@ void plbuf__sim_refill(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t e
 {
 	if (tracking)
 		memset(v->state + off / v->line, 0, (end - off) / v->line);
+#if defined(__x86_64__)
+	if (v->line >= 64 && have_avx2()) { /* 1.1x to 1.3x faster, measured; not at 16 MiB */
+		refill_avx2(v, off, end);
+		return;
+	}
+#endif
 	while (off < end) {
 		uint64_t n = end - off < 4 * BLOCK ? end - off : 4 * BLOCK;
 
