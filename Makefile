@@ -211,3 +211,16 @@ check-udmabuf: all
 check-python: all
 	PLBUF_TEST_BUILD=$(BUILD) bash tests/suites/python.sh
 .PHONY: check-python
+
+# ---- the arm64 QEMU guest (tests/qemu/arm64.sh): real zocl, the PC backends and u-dma-buf on
+# qemu-system-aarch64 -M virt, alone; the zocl shim's exhaustion test on the host first.
+check-arm64: all
+	$(BUILD)/tests/t_zocl_create_once
+	bash tests/suites/arm64.sh
+.PHONY: check-arm64
+
+# ---- QEMU's ZynqMP board model (tests/qemu/zynqmp.sh): plbuf's backends proven by the SoC's own
+# GDMA on qemu-system-aarch64 -M xlnx-zcu102, alone.
+check-zynqmp: all
+	bash tests/suites/zynqmp.sh
+.PHONY: check-zynqmp

@@ -385,7 +385,7 @@ int plbuf_mmio_write(plbuf_mmio *m, uint64_t off, int width, uint64_t val);
 plbuf_irq *plbuf_irq_open_uio(const char *dev);
 /* Interrupt `vector` of irq index `index` of a vfio context's device: index 0 INTx (vector 0),
  * 1 MSI, 2 MSI-X (VFIO_PCI_*_IRQ_INDEX), signalled through an eventfd (VFIO_DEVICE_SET_IRQS);
- * INTx, which VFIO masks on delivery, is unmasked after each wait. */
+ * INTx, which VFIO masks on delivery, is unmasked (VFIO_IRQ_SET_ACTION_UNMASK) as said above. */
 plbuf_irq *plbuf_irq_open_vfio(plbuf_ctx *ctx, int index, int vector);
 /* Interrupt line `line` (0-31) that a device model of sim context ctx raises
  * (plbuf_sim_model_irq()); ENOENT (after PLBUF_SIM_MODEL_WAIT) while no model has opened ctx. */

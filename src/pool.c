@@ -262,7 +262,8 @@ static struct plbuf_slab *slab_new(struct plbuf_ctx *ctx, int bank, int cached, 
 		*err = -ENOMEM;
 		return NULL;
 	}
-	plbuf__err_clear(); /* so that describe_failure() can tell whether a backend spoke */
+	if (!ctx->pool.refused) /* so that describe_failure() can tell whether a backend spoke */
+		plbuf__err_clear();
 	s = calloc(1, sizeof(*s));
 	if (s)
 		s->stack = malloc(sizeof(uint32_t) * (bytes / slot));
@@ -401,6 +402,15 @@ static int try_regions(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t 
 	return -ENOMEM;
 }
 
+/* The pool holds shared chunks of this bank (which may be idle, or made idle by a drain). */
+static int holds_chunks(const struct plbuf_ctx *ctx, int bank)
+{
+	for (const struct plbuf_region *r = ctx->pool.regions[bank]; r; r = r->next)
+		if (!r->fixed && !r->dedicated)
+			return 1;
+	return 0;
+}
+
 /* A new chunk from a dynamic backend: a pool chunk, or one just for this buffer when it is large. */
 static int grow(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align, uint64_t max_dev,
 		int cached, struct plbuf_region **rout, uint64_t *off)
@@ -413,8 +423,27 @@ static int grow(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t align, 
 
 	if (!ctx->be->chunk_alloc)
 		return -ENOMEM;
+	/* One allocation asks the backend at most once for a chunk of a given size: a refused
+	 * request is not repeated (nor a larger one), because a failing request can cost more than
+	 * the failure.  zocl up to at least XRT 963c58ee writes into freed kernel memory on every
+	 * CREATE_BO that CMA cannot satisfy (docs/backends/zocl.md). */
+	if (ctx->pool.refused && want >= ctx->pool.refused)
+		return -ENOMEM;
+	/* Memory kept only for speed (threads' caches, empty slabs, idle chunks) goes back first
+	 * when the backend says it has too little (asked only when the pool holds chunks). */
+	if (ctx->be->bank_stats && holds_chunks(ctx, bank)) {
+		uint64_t bf = 0, bl = 0;
+
+		if (ctx->be->bank_stats(ctx, bank, &bf, &bl) == 0 && bf < want) {
+			plbuf__tcache_drain_all(ctx);
+			drop_spares(ctx, bank);
+			drop_idle_regions(ctx, bank);
+		}
+	}
 	memset(&c, 0, sizeof(c));
 	err = ctx->be->chunk_alloc(ctx, bank, want, align > page ? align : page, max_dev, cached, &c);
+	if (err == -ENOMEM && (!ctx->pool.refused || want < ctx->pool.refused))
+		ctx->pool.refused = want;
 	if (err)
 		return err;
 	c.bank = bank;
@@ -441,8 +470,10 @@ static int range_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t 
 {
 	int err;
 
-	/* Only here, off the slab fast path (see describe_failure()). */
-	plbuf__err_clear();
+	/* Only here, off the slab fast path (see describe_failure()).  A backend's refusal earlier
+	 * in this allocation keeps its words. */
+	if (!ctx->pool.refused)
+		plbuf__err_clear();
 	if (size <= ctx->chunk_size / 2 || ctx->banks[bank].fixed) {
 		if (try_regions(ctx, bank, size, align, max_dev, cached, rout, off) == 0)
 			return 0;
@@ -525,6 +556,7 @@ int plbuf__pool_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint64_t a
 	if (size == UINT64_MAX)
 		return plbuf__err(EOVERFLOW, "%llu bytes is too large", (unsigned long long)asked);
 	cls = plbuf__pool_class(size, align, line);
+	ctx->pool.refused = 0;
 retry:
 	memset(m, 0, sizeof(*m));
 	if (cls >= 0 && bank < PLBUF_MAX_BANKS_POOL) {

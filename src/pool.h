@@ -61,6 +61,8 @@ struct plbuf_pool {
 	struct plbuf_region *regions[PLBUF_MAX_BANKS_POOL];
 	struct plbuf_sclass cls[PLBUF_MAX_BANKS_POOL][2][PLBUF_NCLASSES];
 	uint64_t slab_bytes;       /* size of a slab's range */
+	uint64_t refused;          /* smallest chunk the backend refused during the allocation
+	                              under way (0: none); see grow() */
 };
 
 struct plbuf_ctx;

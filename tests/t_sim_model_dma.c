@@ -2,7 +2,7 @@
  * STATUS served by callbacks, which copies by device address through plbuf_sim_read/write (what
  * the device sees is DRAM, not the CPU's cache) and raises interrupt line 3.  The driver: allocate,
  * flush, program the registers, start, wait for the interrupt, invalidate, compare.  Without the
- * flush the device copies stale memory, as on a board; a register the model refuses is a bus error
+ * flush the device copies stale memory, as on a board, and the DMA-API checker reports it; a register the model refuses is a bus error
  * (-EIO); windows and lines that nobody serves are ENOENT; bounds are the window's. */
 #include <poll.h>
 
@@ -78,9 +78,11 @@ static int copy(plbuf_mmio *r, plbuf_irq *irq, plbuf_buf *dst, plbuf_buf *src)
 
 int main(void)
 {
-	plbuf_ctx *ctx = plbuf_open("sim", NULL);
+	/* The DMA-API checker watches the model; a small bank, for 32-bit address spaces. */
+	plbuf_ctx *ctx = plbuf_open("sim", "check=1 banks=DDR0@0x40000000:16M");
 	CHECK(ctx);
 	struct engine e = {0};
+	uint64_t counts[PLBUF_SIM_NPROBLEMS];
 	CHECK_NULL_ERR(plbuf_mmio_open_sim(ctx, "cdma"), ENOENT);
 	CHECK_NULL_ERR(plbuf_irq_open_sim(ctx, 3), ENOENT);
 	e.dev = plbuf_sim_attach(plbuf_sim_name(ctx));
@@ -97,7 +99,7 @@ int main(void)
 	CHECK(plbuf_mmio_address(r) == PLBUF_NO_ADDRESS);
 	CHECK_NULL_ERR(plbuf_irq_open_sim(ctx, 32), EINVAL);
 
-	int64_t n = 1024;
+	int64_t n = 1000; /* not a whole number of 64-byte lines */
 	plbuf_buf *src = plbuf_allocate(ctx, 1, &n, "u4", NULL);
 	plbuf_buf *dst = plbuf_allocate(ctx, 1, &n, "u4", NULL);
 	CHECK(src && dst && !plbuf_coherent(src));
@@ -112,12 +114,19 @@ int main(void)
 	for (int i = 0; i < n; i++)
 		CHECK(d[i] == 0x1000u + (uint32_t)i);
 
-	/* The forgotten flush: the device copies what DRAM holds, the old values. */
+	CHECK(plbuf_sim_check_counts(ctx, counts, PLBUF_SIM_NPROBLEMS) == PLBUF_SIM_NPROBLEMS);
+	for (int i = 0; i < PLBUF_SIM_NPROBLEMS; i++)
+		CHECK(counts[i] == 0); /* a correct driver and model: no report */
+
+	/* The forgotten flush: the device copies what DRAM holds, the old values, and the checker
+	 * saw the model's plbuf_sim_read reach lines the CPU had not flushed. */
 	for (int i = 0; i < n; i++)
 		s[i] = 0xbad00000u + (uint32_t)i;
 	CHECK(copy(r, irq, dst, src) == 1);
 	CHECK(plbuf_invalidate(dst) == 0);
 	CHECK(d[7] == 0x1007u);
+	CHECK(plbuf_sim_check_counts(ctx, counts, PLBUF_SIM_NPROBLEMS) == PLBUF_SIM_NPROBLEMS);
+	CHECK(counts[PLBUF_SIM_MISSING_FLUSH] > 0);
 
 	/* Pollable: the descriptor is readable once the interrupt is raised. */
 	struct pollfd p = {.fd = plbuf_irq_fd(irq), .events = POLLIN};

@@ -90,6 +90,7 @@ struct zocl {
 	int ntopo;         /* entries in the memory topology, 0 when none */
 	int topo_index[PLBUF_MAX_BANKS]; /* plbuf bank -> topology index (bank bits of the flags) */
 	int range_alloc[PLBUF_MAX_BANKS]; /* PL-DDR / LPDDR: zocl refuses to cache these */
+	uint64_t buddy_block; /* the page allocator's largest block, 0 unknown (cma_foreseen_short) */
 };
 
 static const char *bank_name(struct plbuf_ctx *ctx, int bank)
@@ -356,6 +357,7 @@ static int zocl_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	z->fd = find_node(device, z);
 	if (z->fd < 0)
 		return z->fd;
+	z->buddy_block = plbuf__buddy_max_block();
 	return setup_banks(ctx, z, banks, coherent != 0);
 }
 
@@ -372,6 +374,42 @@ static uint64_t cma_free(void)
 	uint64_t v;
 
 	return plbuf__meminfo("CmaFree", &v) == 0 ? v : 0;
+}
+
+/* A CREATE_BO that will fail is not sent when plbuf can tell beforehand: zocl (XRT up to at
+ * least 963c58ee) frees the BO and then clears it on that path, corrupting the kernel heap once
+ * per failed request (docs/backends/zocl.md).  zocl's dma_alloc takes CMA first and, when CMA
+ * cannot, the page allocator, which gives at most one block of a page << (MAX_ORDER - 1) (4 MiB
+ * with 4 KiB pages); so a request larger than that block and than CmaTotal, or than CmaFree with
+ * every page on the per-CPU free lists, cannot succeed.  (Pages that movable memory borrows from
+ * CMA count as used in CmaFree, so this may refuse a request that page migration could have
+ * served; the message says what to do.)  Returns 0 to go ahead. */
+static int cma_foreseen_short(struct plbuf_ctx *ctx, int bank, uint64_t size)
+{
+	struct zocl *z = plbuf__priv(ctx);
+	uint64_t total, free_b, block = z->buddy_block, pcp;
+
+	if (block == 0 || size <= block) /* first, as it costs no system call */
+		return 0;
+	if (plbuf__meminfo("CmaTotal", &total) < 0 || plbuf__meminfo("CmaFree", &free_b) < 0 ||
+	    size <= free_b)
+		return 0;
+	/* Above CmaTotal nothing helps; else some of the pages on per-CPU lists may be CMA's:
+	 * count them all, to refuse only the sure. */
+	pcp = plbuf__pcp_free();
+	if (size <= total && size <= free_b + pcp)
+		return 0;
+	return plbuf__err(ENOMEM, "zocl: CMA cannot give %llu contiguous bytes for bank %s: CmaFree "
+			  "is %llu KiB of CmaTotal %llu KiB in /proc/meminfo (%llu KiB more wait on "
+			  "per-CPU free lists), and the page allocator gives at most %llu KiB at "
+			  "once.  plbuf did not send the CREATE_BO (zocl up to XRT 2.23 corrupts the "
+			  "kernel heap on every CREATE_BO that fails); free buffers, drop page cache "
+			  "that borrows CMA (echo 1 > "
+			  "/proc/sys/vm/drop_caches), or reserve more CMA with cma=SIZE on the kernel "
+			  "command line (PYNQ-Z1/Z2 boot with 128M)", (unsigned long long)size,
+			  bank_name(ctx, bank), (unsigned long long)(free_b >> 10),
+			  (unsigned long long)(total >> 10), (unsigned long long)(pcp >> 10),
+			  (unsigned long long)(block >> 10));
 }
 
 static int create_failed(struct plbuf_ctx *ctx, int bank, uint64_t size, int err)
@@ -424,6 +462,8 @@ static int zocl_chunk_alloc(struct plbuf_ctx *ctx, int bank, uint64_t size, uint
 		return plbuf__err(EOVERFLOW, "zocl: %llu bytes cannot be mapped in this process's "
 				  "address space", (unsigned long long)want);
 	cached = cached && !z->range_alloc[bank];
+	if (!z->range_alloc[bank] && (err = cma_foreseen_short(ctx, bank, want)) < 0)
+		return err;
 	memset(&cr, 0, sizeof(cr));
 	cr.size = want;
 	cr.handle = UINT32_MAX;

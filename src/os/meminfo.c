@@ -39,3 +39,38 @@ int plbuf__meminfo(const char *field, uint64_t *out)
 	fclose(f);
 	return err;
 }
+
+uint64_t plbuf__buddy_max_block(void)
+{
+	char path[4096], line[512], *save = NULL;
+	int orders = 0;
+	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/buddyinfo"), "re");
+
+	if (!f)
+		return 0;
+	if (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zone");
+
+		/* "Node 0, zone   Normal   c0 c1 ... c10" */
+		if (p && (p = strtok_r(p + 4, " \t\n", &save)) != NULL)
+			while ((p = strtok_r(NULL, " \t\n", &save)) != NULL)
+				orders++;
+	}
+	fclose(f);
+	return orders > 0 && orders < 40 ? (uint64_t)plbuf__page_size() << (orders - 1) : 0;
+}
+
+uint64_t plbuf__pcp_free(void)
+{
+	char path[4096], line[256];
+	unsigned long long n, sum = 0;
+	FILE *f = plbuf__sys_fopen(plbuf__path(path, sizeof(path), "/proc/zoneinfo"), "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %llu", &n) == 1)
+			sum += n;
+	fclose(f);
+	return (uint64_t)sum * plbuf__page_size();
+}

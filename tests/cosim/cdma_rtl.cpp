@@ -28,15 +28,13 @@ extern "C" int cdma_driver_main(int argc, char **argv);
 
 static volatile bool stop_flag;
 
-#ifdef PLBUF_SIM_NAME_MAX /* the sim's DMA-API checker: the device side reports here */
-/* A forgotten flush is reported once per beat the engine read: show the first few, count all. */
+/* The sim's DMA-API checker reports the device side's problems here.  A forgotten flush is reported once per beat the engine read: show the first few, count all. */
 static std::atomic<unsigned long> check_reports;
 static void on_report(const plbuf_sim_report *r, void *)
 {
 	if (check_reports++ < 3)
 		std::fprintf(stderr, "cdma_rtl: %s\n", r->message);
 }
-#endif
 
 static void on_signal(int) { stop_flag = true; }
 
@@ -109,11 +107,9 @@ static void serve(const char *name, unsigned stall, volatile bool *stop, Report 
 		     (unsigned long long)mem.bytes_read, (unsigned long long)mem.bursts_written,
 		     (unsigned long long)mem.bytes_written, (unsigned long long)regs.accesses,
 		     (unsigned long long)irq.raised, (unsigned long long)mem.decode_errors);
-#ifdef PLBUF_SIM_NAME_MAX
 	if (check_reports)
 		std::fprintf(stderr, "cdma_rtl: the DMA-API checker reported %lu problem(s) on the "
 			     "device side\n", check_reports.load());
-#endif
 	for (const std::string &e : mem.errors)
 		std::fprintf(stderr, "cdma_rtl: AXI protocol error: %s\n", e.c_str());
 	rep->protocol_errors = (int)mem.errors.size();
@@ -147,9 +143,7 @@ int main(int argc, char **argv)
 			     "[--stall PCT] --sim NAME [driver options]\n");
 		return 2;
 	}
-#ifdef PLBUF_SIM_NAME_MAX
 	plbuf_sim_set_check_callback(on_report, nullptr);
-#endif
 	std::signal(SIGTERM, on_signal);
 	std::signal(SIGINT, on_signal);
 	Report rep;

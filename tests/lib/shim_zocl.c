@@ -86,6 +86,13 @@ static void write_meminfo(void)
 		 "CmaFree:   %10llu kB\n", (unsigned long long)(S.cma_size >> 10),
 		 (unsigned long long)((S.cma_size - used) >> 10));
 	write_file("/proc/meminfo", buf, strlen(buf), 0444);
+	/* MAX_ORDER 11, as Debian's arm64 kernel with 4 KiB pages: blocks of at most 4 MiB */
+	snprintf(buf, sizeof(buf), "Node 0, zone   Normal      1      1      1      1      1      1"
+		 "      1      1      1      1      0\n");
+	write_file("/proc/buddyinfo", buf, strlen(buf), 0444);
+	snprintf(buf, sizeof(buf), "Node 0, zone   Normal\n  pagesets\n    cpu: 0\n"
+		 "              count: 0\n              high:  0\n");
+	write_file("/proc/zoneinfo", buf, strlen(buf), 0444);
 }
 
 /* The MEM_TOPOLOGY layout: int32 count, pad to 8, 40-byte records. */

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/vfio.h>
+#if defined(__x86_64__) || defined(__i386__)
 #include <sys/io.h>
+#endif
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -331,8 +333,24 @@ int edu_kmsg_find(int fd, const char *a, const char *b, int ms, char *line, size
 	}
 }
 
+#if defined(__aarch64__)
+/* Semihosting SYS_EXIT (0x18, "HLT #0xF000" on AArch64): x1 points at {reason, subcode}, and the
+ * reason ADP_Stopped_ApplicationExit (0x20026) makes QEMU exit with the subcode.  QEMU takes it
+ * from user space only with -semihosting-config enable=on,userspace=on; elsewhere the
+ * instruction raises SIGILL.  The subcode mimics isa-debug-exit, so the host reads the same
+ * statuses on both architectures. */
+void edu_debug_exit(unsigned code)
+{
+	uint64_t block[2] = { 0x20026, ((uint64_t)code << 1) | 1 };
+	register uint64_t x0 __asm__("x0") = 0x18;
+	register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)block;
+
+	__asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
+}
+#else
 void edu_debug_exit(unsigned code)
 {
 	if (ioperm(0xf4, 4, 1) == 0)
 		outl(code, 0xf4);
 }
+#endif

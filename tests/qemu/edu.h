@@ -59,8 +59,8 @@ int edu_kmsg_open(void);
  * it to line when one came, else 0. */
 int edu_kmsg_find(int fd, const char *a, const char *b, int ms, char *line, size_t len);
 
-/* Reports to the host through QEMU's isa-debug-exit port 0xf4: QEMU exits with status
- * (code << 1) | 1.  Returns only if the port is not there. */
+/* Reports to the host: QEMU exits with status (code << 1) | 1, through the isa-debug-exit port
+ * 0xf4 on x86 and semihosting on arm64.  Returns only if neither is there. */
 void edu_debug_exit(unsigned code);
 
 #endif

@@ -15,7 +15,8 @@
 # port that makes QEMU exit with (code << 1) | 1: 33 or 35.  Anything else (a timeout, an abort,
 # a panic, a plain power-off) fails every case of that boot.
 # Environment: PLBUF_QEMU_OUT (default build/qemu), PLBUF_QEMU_TIMEOUT (seconds per boot, default
-# 240), PLBUF_QEMU_KEEP=1 shows the console of passing boots too.
+# 240), PLBUF_QEMU_KEEP=1 shows the console of passing boots too.  Consoles and QEMU logs go to
+# $QH_LOGS/BOOT.console and .qemu (default build/qemu/logs).
 # shellcheck shell=bash disable=SC2034 # variables are the boot list's
 set -u
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -24,7 +25,7 @@ out=${PLBUF_QEMU_OUT:-build/qemu}
 boot_timeout=${PLBUF_QEMU_TIMEOUT:-240}
 MASK_ALL=0xffffffffffffffff
 t_start=$(date +%s.%N)
-declare -A CASES APPEND QEMU GUEST KERNEL
+declare -A CASES APPEND QEMU GUEST KERNEL CONSOLE
 
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -216,7 +217,9 @@ boot_problem() { # qemu exit status, qemu log
 	esac
 }
 
-# Host-side checks of a passing case beyond the guest's word (QH_CHECK hooks may add more):
+# Host-side checks of a passing case beyond the guest's word (a boot list's qh_check_case CASE
+# CONSOLE QEMU-LOG may add more, printing a reason to fail it; qh_after_boot BOOT CONSOLE runs
+# after each boot):
 # edu reports each address its 28-bit mask cut; the guest says which it expects.
 qh_check_clamp() { # case console qemu-log; prints a reason when the case must fail
 	local cc src trunc
@@ -232,13 +235,13 @@ qh_check_clamp() { # case console qemu-log; prints a reason when the case must f
 # qh_boots QEMU-BINARY COMMON-OPTION...: boots each selected boot with
 #   BINARY COMMON-OPTIONS QEMU[boot] -kernel $kdir/vmlinuz -initrd $initrd
 #          -append "console=$QH_CONSOLE quiet panic=-1 plbuf_boot=BOOT APPEND[boot]"
-# (KERNEL[boot] replaces the kernel when set), prints a RESULT line per case and exits 0 when
+# (KERNEL[boot] replaces the kernel, CONSOLE[boot] the console when set), prints a RESULT line per case and exits 0 when
 # no case failed.
 qh_boots() {
 	local bin=$1 t con qlog rc problem bfail c line st reason failed=0 kern why words
 	shift
 	local common=("$@") # the case loop below reuses "$@"
-	local logs=$out/logs
+	local logs=${QH_LOGS:-$out/logs}
 	mkdir -p "$logs"
 	for b in "${BOOTS[@]}"; do
 		t=$(date +%s.%N)
@@ -250,7 +253,7 @@ qh_boots() {
 		timeout -k 5 "$boot_timeout" "$bin" -nodefaults -display none -no-reboot \
 			-accel tcg "${common[@]}" ${QEMU[$b]} \
 			-kernel "$kern" -initrd "$initrd" \
-			-append "console=${QH_CONSOLE:-ttyS0} quiet panic=-1 plbuf_boot=$b ${APPEND[$b]}" \
+			-append "console=${CONSOLE[$b]:-${QH_CONSOLE:-ttyS0}} quiet panic=-1 plbuf_boot=$b ${APPEND[$b]:-}" \
 			-serial "file:$con" -d guest_errors -D "$qlog.d" </dev/null >"$qlog" 2>&1
 		rc=$?
 		cat "$qlog.d" >> "$qlog" 2>/dev/null
@@ -286,6 +289,8 @@ qh_boots() {
 			bfail=1
 		fi
 		echo "boot $b: $(elapsed "$t") s, QEMU exit status $rc"
+		# a boot list's own look at the console (benchmark figures, ...)
+		declare -F qh_after_boot >/dev/null && qh_after_boot "$b" "$con"
 		if [ "$bfail" = 1 ] || [ -n "${PLBUF_QEMU_KEEP:-}" ]; then
 			# shown without the guest's own RESULT lines, so that they are not counted twice
 			grep -av '^RESULT ' "$con" | sed "s/^/  $b| /" | tail -n 80

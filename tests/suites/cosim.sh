@@ -8,6 +8,8 @@
 #   inproc-64    the RTL in a thread of the driver's process
 #   process-64   the RTL in a process of its own, with random AXI back-pressure
 #   process-32   the 32-bit master: a buffer above 4 GiB is refused through max_device_address
+#   bridge-rules tests/cosim/bad_master.v breaks the AXI rules on purpose: the bridge reports a
+#                burst across 4 KiB, an early WLAST, stray strobes, and answers DECERR off memory
 #   checker-64   the sim's DMA-API checker on: no report for the correct copies; a forgotten flush
 #                and a forgotten invalidate reported while the RTL (another process) runs
 # and, at the end, tests/qemu/regs.sh: the register and interrupt API on real kernel interfaces.
@@ -17,10 +19,11 @@ top=$(pwd)
 VENDOR=${PLBUF_VENDOR:-$top/../shared/vendor}
 TAR=$VENDOR/verilog-axi-516bd5da.tar.gz
 W=$B/cosim
-ok() { echo "RESULT pass $1"; }
-ko() { echo "RESULT fail $1 $2"; }
+reported=" "
+ok() { echo "RESULT pass $1"; reported="$reported$1 "; }
+ko() { echo "RESULT fail $1 $2"; reported="$reported$1 "; }
 sk() { echo "RESULT skip $1 $2"; }
-names="inproc-64 process-64 process-32 checker-64"
+names="inproc-64 process-64 process-32 checker-64 bridge-rules"
 
 if ! command -v verilator >/dev/null; then
 	for n in $names; do sk "$n" "verilator is not installed (apt-get install verilator)"; done
@@ -76,6 +79,12 @@ for v in "64 40 64" "32 32 32"; do
 		echo "verilator failed for the $1-bit variant:"; tail -n 30 "$absW/v$1.log"
 	fi
 done
+mkdir -p "$absW/vbad"
+nice -n 10 verilator --cc --exe --build -j 2 --no-timing -Wno-WIDTH --top-module bad_master \
+	-Mdir "$absW/vbad" -CFLAGS "-I$top/include -I$top/cosim -std=c++14" \
+	-LDFLAGS "-L$absB -Wl,-rpath,$absB -lplbuf" \
+	"$top/tests/cosim/bad_master.v" "$top/tests/cosim/bad_rtl.cpp" >"$absW/vbad.log" 2>&1 ||
+	{ echo "verilator failed for bad_master:"; tail -n 30 "$absW/vbad.log"; }
 echo "verilated in $(($(date +%s) - t0)) s"
 
 run() { # NAME TIMEOUT CMD...: one RESULT line, the output shown on failure
@@ -130,6 +139,14 @@ if has 32; then
 else
 	ko process-32 "verilator failed"
 fi
+if [ -x "$absW/vbad/Vbad_master" ]; then
+	run bridge-rules 120 "$absW/vbad/Vbad_master"
+else
+	ko bridge-rules "verilator failed"
+fi
+for n in $names; do
+	case $reported in *" $n "*) ;; *) ko "$n" "(the suite reached no result for it)" ;; esac
+done
 
 # The same register windows and interrupts against real kernel interfaces: /dev/mem,
 # uio_pci_generic and vfio-pci of Debian's kernel in QEMU, QEMU's edu device as the IP
