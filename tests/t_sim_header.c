@@ -2,8 +2,8 @@
  * (file_off + size overflowing 64 bits, or past its end), a bank count or a table of live buffers
  * out of range, a bad line size are refused by plbuf_sim_attach with EINVAL; after attach, what the
  * live header says is no longer read (a private copy is kept), so changing it cannot make
- * plbuf_sim_translate point outside the mapping.  Names longer than PLBUF_SIM_NAME_MAX are refused on both sides with
- * ENAMETOOLONG and the limit in the message, never cut. */
+ * plbuf_sim_translate point outside the mapping.  Names longer than PLBUF_SIM_NAME_MAX are refused
+ * on both sides with ENAMETOOLONG and the limit in the message, never cut. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
