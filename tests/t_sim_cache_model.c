@@ -198,9 +198,10 @@ static void reuse_after_device_write(void)
 	plbuf_close(ctx);
 }
 
-/* A flush of 9 MiB takes the path for large ranges (non-temporal stores on x86-64): the CPU dirties
- * even lines, the device writes odd ones; after the flush device memory holds the CPU's even lines
- * and the device's odd ones, and a device read sees them at once. */
+/* A flush and an invalidate of 9 MiB take the path for large ranges (non-temporal stores on
+ * x86-64): the CPU dirties even lines, the device writes odd ones; after the flush device memory
+ * holds the CPU's even lines and the device's odd ones.  After the invalidate the CPU sees device
+ * memory and a flush writes back only what the CPU wrote since. */
 static void large_flush(void)
 {
 	plbuf_ctx *ctx = plbuf_open("sim", "banks=A@0x40000000:16M line=64 check=0");
@@ -234,6 +235,18 @@ static void large_flush(void)
 			}
 		}
 	printf("9 MiB flush: device memory holds the CPU's dirty lines and the device's own\n");
+	/* and an invalidate of 9 MiB: the CPU sees device memory, and its clean copy is right (a
+	 * line the CPU then writes is written back, one it does not write is left alone) */
+	for (int64_t i = 0; i < n; i += 4096)
+		d[i + 7] = 9;
+	CHECK(plbuf_invalidate(b) == 0);
+	CHECK(memcmp(p, d, (size_t)n) == 0);
+	p[64] = 10;
+	d[128] = 11;
+	CHECK(plbuf_flush(b) == 0);
+	CHECK(d[64] == 10 && d[128] == 11 && p[128] != 11);
+	CHECK(memcmp(p + 192, d + 192, (size_t)n - 192) == 0);
+	printf("9 MiB invalidate: the CPU sees device memory, then a flush writes back its write only\n");
 	CHECK(plbuf_free(b) == 0);
 	plbuf_sim_detach(dev);
 	plbuf_close(ctx);
