@@ -305,8 +305,10 @@ PLBUF_EXPORT plbuf_ctx *plbuf_open(const char *name, const char *options)
 			}
 			err = open_backend(ctx, order[i], options);
 			if (!err) {
+				/* Each part bounded so the whole fits ctx->reason (512): a long list of
+				 * skipped backends or a long message is cut, never the sentence. */
 				snprintf(ctx->reason, sizeof(ctx->reason),
-					 "first usable backend by rank%s%s%s%s%s%s%s", skipped[0] ? " (" : "",
+					 "first usable backend by rank%s%.160s%s%s%.32s%s%.180s", skipped[0] ? " (" : "",
 					 skipped, skipped[0] ? " not usable here; see plbuf info)" : "",
 					 first_be ? "; " : "", first_be ? first_be : "",
 					 first_be ? " probed usable but failed to open: " : "",

@@ -164,10 +164,10 @@ PLBUF_EXPORT plbuf_irq *plbuf_irq_open_uio(const char *dev)
 PLBUF_EXPORT plbuf_irq *plbuf_irq_open_vfio(plbuf_ctx *ctx, int index, int vector)
 {
 	struct vfio_irq_info info = {.argsz = sizeof(info)};
-	struct {
-		struct vfio_irq_set set;
-		int32_t fd;
-	} req;
+	/* The set and its one eventfd, as VFIO reads them: a flexible array member cannot sit
+	 * inside a struct in ISO C, so the request is bytes, aligned for the set. */
+	_Alignas(struct vfio_irq_set) unsigned char req[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)req;
 	struct plbuf_irq *q;
 	int dfd = plbuf_vfio_device_fd(ctx), err;
 
@@ -199,14 +199,14 @@ PLBUF_EXPORT plbuf_irq *plbuf_irq_open_vfio(plbuf_ctx *ctx, int index, int vecto
 		free(q);
 		return plbuf__errp(err, "irq: eventfd: %s", strerror(err));
 	}
-	memset(&req, 0, sizeof(req));
-	req.set.argsz = sizeof(req);
-	req.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-	req.set.index = q->index;
-	req.set.start = q->vector;
-	req.set.count = 1;
-	req.fd = q->fd;
-	if (plbuf__sys_ioctl(dfd, VFIO_DEVICE_SET_IRQS, &req) < 0) {
+	memset(req, 0, sizeof(req));
+	set->argsz = sizeof(req);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = q->index;
+	set->start = q->vector;
+	set->count = 1;
+	memcpy(set->data, &q->fd, sizeof(int32_t));
+	if (plbuf__sys_ioctl(dfd, VFIO_DEVICE_SET_IRQS, req) < 0) {
 		err = errno;
 		close(q->fd);
 		free(q);

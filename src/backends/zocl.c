@@ -142,7 +142,7 @@ static int list_nodes(char names[][32], int max)
 	while ((e = readdir(d)) != NULL && n < max && n < ZOCL_MAX_NODES)
 		if (strncmp(e->d_name, "renderD", 7) == 0 && e->d_name[7] >= '0' &&
 		    e->d_name[7] <= '9' && strlen(e->d_name) < 32) {
-			snprintf(tmp[n], sizeof(tmp[n]), "%s", e->d_name);
+			memcpy(tmp[n], e->d_name, strlen(e->d_name) + 1); /* < 32: checked above */
 			sorted[n] = tmp[n];
 			n++;
 		}
