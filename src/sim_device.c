@@ -50,6 +50,12 @@ static const char *bad_header(struct plbuf_sim_dev *d)
 		return "bank count out of range";
 	if (line < 16 || line > 4096 || (line & (line - 1)))
 		return "line size is not a power of two in 16..4096";
+	/* nbufs 0: no table (device-side reports then give addresses only) */
+	if (h->nbufs > PLBUF_SIM_MAX_BUFS ||
+	    (h->nbufs && (h->bufs_off < PLBUF_SIM_HDR_SIZE || h->bufs_off % sizeof(uint64_t) ||
+			  !inside(h->bufs_off, (uint64_t)h->nbufs * sizeof(struct plbuf_sim_buf),
+				  d->size))))
+		return "the table of live buffers lies outside the file";
 	for (uint32_t i = 0; i < h->nbanks; i++) {
 		const struct plbuf_sim_bank_hdr *b = &h->banks[i];
 
@@ -131,6 +137,8 @@ PLBUF_EXPORT plbuf_sim_dev *plbuf_sim_attach(const char *name)
 		v->size = b->size;
 		v->line = d->hdr.line_size;
 		v->dev = f + b->file_off;
+		v->bufs = (struct plbuf_sim_buf *)(f + d->hdr.bufs_off);
+		v->nbufs = d->hdr.nbufs;
 		if (!b->coherent) {
 			v->cpu = f + b->cpu_off;
 			v->clean = f + b->clean_off;

@@ -6,6 +6,8 @@
  * model is a thread, another process or an RTL simulator.
  *
  *   page 0:  struct plbuf_sim_hdr (the bank table, the checker's mode and counts)
+ *   then:    the table of live buffers (struct plbuf_sim_buf[nbufs], at bufs_off), kept by the
+ *            CPU side while the checker is on, so that a device-side report can name the buffer
  *   then, for each bank, page-aligned:
  *     dev    the bank's device memory (DRAM), at banks[i].file_off
  *   and for a non-coherent bank only (0 offsets in a coherent one):
@@ -20,10 +22,13 @@
 #include <stdint.h>
 
 #define PLBUF_SIM_MAGIC "PLBUFSIM"
-#define PLBUF_SIM_VERSION 2
+#define PLBUF_SIM_VERSION 3
 #define PLBUF_SIM_MAX_BANKS 16
 #define PLBUF_SIM_HDR_SIZE 4096
 #define PLBUF_SIM_NCOUNTS 8
+/* Live buffers the device side can name (64 KiB of the file, backed only while the checker is on);
+ * beyond that many, device-side reports give addresses only. */
+#define PLBUF_SIM_MAX_BUFS 1024
 
 /* The checker's mode (hdr.check), set by the context's owner, read by every side at each access. */
 #define PLBUF_SIM_CHECK_OFF    0
@@ -56,6 +61,25 @@ struct plbuf_sim_hdr {
 	uint32_t pad;
 	uint64_t counts[PLBUF_SIM_NCOUNTS]; /* problems found, by kind (enum plbuf_sim_problem) */
 	struct plbuf_sim_bank_hdr banks[PLBUF_SIM_MAX_BANKS];
+	uint64_t bufs_off;                  /* the table of live buffers */
+	uint32_t nbufs;                     /* its entries */
+	uint32_t pad2;
+};
+
+/*
+ * One live buffer of a non-coherent bank, written by the process that created the file (at
+ * allocate and free, while the checker is on), read by any side, without a lock: a seqlock per
+ * entry.  seq is odd while the entry changes (a writer claims it by compare-and-swap from even to
+ * odd, so that two threads never write one entry); a reader copies the fields and keeps them only
+ * if seq was even and the same before and after.  mem_len 0: the entry is free.  Every field is
+ * read and written with atomic operations: the reader may be another process.
+ */
+struct plbuf_sim_buf {
+	uint64_t seq;
+	uint64_t mem, mem_len;  /* device addresses of the buffer's memory (what a device reaches) */
+	uint64_t dev, len;      /* the buffer as the CPU side's reports name it: plbuf_device_address
+				   of its first byte, and its bytes */
+	uint64_t pad[3];
 };
 
 _Static_assert(sizeof(struct plbuf_sim_hdr) <= PLBUF_SIM_HDR_SIZE, "sim header fits a page");
@@ -67,15 +91,28 @@ struct plbuf_sim_bankv {
 	uint64_t base, size, line;
 	char *dev, *cpu, *clean;  /* cpu, clean: NULL in a coherent bank */
 	uint8_t *state;
+	struct plbuf_sim_buf *bufs; /* the file's table of live buffers, nbufs entries */
+	uint32_t nbufs;
 };
+
+/* The live buffers of the table: add (at allocate), remove (at free), and the first one whose
+ * memory overlaps [lo, hi) (device addresses), with the count of the others that do; 0 when none
+ * does. */
+void plbuf__sim_buf_add(struct plbuf_sim_buf *t, uint32_t n, uint64_t mem, uint64_t mem_len,
+			uint64_t dev, uint64_t len);
+void plbuf__sim_buf_del(struct plbuf_sim_buf *t, uint32_t n, uint64_t mem);
+int plbuf__sim_buf_find(const struct plbuf_sim_buf *t, uint32_t n, uint64_t lo, uint64_t hi,
+			struct plbuf_sim_buf *out, unsigned *others);
 
 /* The first dirty line at or after off (line-aligned) and before end; end when there is none. */
 uint64_t plbuf__sim_next_dirty(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end);
-/* Writes back the run of dirty lines that starts at off (the CPU's view to device memory and to its
- * clean copy); returns where the run ends: the first clean line, or end. */
-uint64_t plbuf__sim_write_back(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end);
 /* The first line at or after off that is clean, or end. */
 uint64_t plbuf__sim_next_clean(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end);
+/* The cache model's flush and invalidate of whole lines [off, end): flush writes back the dirty
+ * lines, invalidate refills every line from device memory; with tracking (the checker on), the
+ * lines' "written by the device" marks are cleared where device memory or the CPU's view changed. */
+void plbuf__sim_flush(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end, int tracking);
+void plbuf__sim_refill(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end, int tracking);
 
 /* Reports one problem the checker found: adds to hdr's counts, hands it to the callback (one line on
  * stderr by default, once per distinct problem) and aborts when the mode is FATAL.  buf_len 0: the

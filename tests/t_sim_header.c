@@ -1,9 +1,9 @@
 /* The device side trusts nothing in a memory file: a crafted header whose bank lies outside the file
- * (file_off + size overflowing 64 bits, or past its end), a bank count out of range, a bad line
- * size are refused by plbuf_sim_attach with EINVAL; after attach, what the live header says is no
- * longer read (a private copy is kept), so changing it cannot make plbuf_sim_translate point
- * outside the mapping.  Names longer than PLBUF_SIM_NAME_MAX are refused on both sides with
- * ENAMETOOLONG and the limit in the message, never cut. */
+ * (file_off + size overflowing 64 bits, or past its end), a bank count or a table of live buffers
+ * out of range, a bad line size are refused by plbuf_sim_attach with EINVAL; after attach, what the
+ * live header says is no longer read (a private copy is kept), so changing it cannot make
+ * plbuf_sim_translate point outside the mapping.  Names longer than PLBUF_SIM_NAME_MAX are refused
+ * on both sides with ENAMETOOLONG and the limit in the message, never cut. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -52,11 +52,21 @@ static void cpu_out(struct plbuf_sim_hdr *h)
 	h->banks[0].state_off = UINT64_MAX - 10;
 }
 static void wrong_size(struct plbuf_sim_hdr *h) { h->file_size = 1 << 20; }
+static void bufs_out(struct plbuf_sim_hdr *h)
+{
+	h->nbufs = PLBUF_SIM_MAX_BUFS;
+	h->bufs_off = UINT64_MAX - 10;
+}
+static void bufs_many(struct plbuf_sim_hdr *h)
+{
+	h->nbufs = PLBUF_SIM_MAX_BUFS + 1;
+	h->bufs_off = 4096;
+}
 
 int main(void)
 {
 	void (*bad[])(struct plbuf_sim_hdr *) = {overflow, past_end, too_many, bad_line, wrap,
-						 cpu_out, wrong_size};
+						 cpu_out, wrong_size, bufs_out, bufs_many};
 
 	snprintf(name, sizeof(name), "plbuf-test-hdr-%d", (int)getpid());
 	make(NULL);

@@ -377,7 +377,7 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 
 	if ((err = set_name(s, name)) < 0)
 		return err;
-	off = PLBUF_SIM_HDR_SIZE;
+	off = PLBUF_SIM_HDR_SIZE + PLBUF_SIM_MAX_BUFS * sizeof(struct plbuf_sim_buf);
 	for (int i = 0; i < plbuf__nbanks(ctx); i++) {
 		uint64_t nblk = (plbuf__bank(ctx, i)->size + SIM_BLOCK - 1) / SIM_BLOCK;
 
@@ -408,6 +408,15 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 		return errno == ENOSPC ? shm_full("the memory file's header", PLBUF_SIM_HDR_SIZE)
 				       : plbuf__err(errno, "sim: fallocate of /dev/shm%s failed: %s",
 						    s->name, strerror(errno));
+	/* The table of live buffers is used (and so backed) only while the checker is on. */
+	if (check != PLBUF_SIM_CHECK_OFF &&
+	    plbuf__sys_fallocate(s->fd, 0, PLBUF_SIM_HDR_SIZE,
+				 PLBUF_SIM_MAX_BUFS * sizeof(struct plbuf_sim_buf)) < 0 &&
+	    errno != EOPNOTSUPP)
+		return errno == ENOSPC ? shm_full("the memory file's table of buffers",
+						  PLBUF_SIM_MAX_BUFS * sizeof(struct plbuf_sim_buf))
+				       : plbuf__err(errno, "sim: fallocate of /dev/shm%s failed: %s",
+						    s->name, strerror(errno));
 	s->file = plbuf__sys_mmap(NULL, s->file_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd, 0);
 	if (s->file == MAP_FAILED) {
 		s->file = NULL;
@@ -419,6 +428,8 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 	hdr->line_size = line;
 	hdr->file_size = s->file_size;
 	hdr->check = check;
+	hdr->bufs_off = PLBUF_SIM_HDR_SIZE;
+	hdr->nbufs = PLBUF_SIM_MAX_BUFS;
 
 	for (int i = 0; i < plbuf__nbanks(ctx); i++) {
 		const struct plbuf_bank *b = plbuf__bank(ctx, i);
@@ -439,6 +450,8 @@ static int sim_open(struct plbuf_ctx *ctx, struct plbuf_kv *kv)
 		sb->v.size = b->size;
 		sb->v.line = line;
 		sb->v.dev = f + sb->off[0];
+		sb->v.bufs = (struct plbuf_sim_buf *)(f + PLBUF_SIM_HDR_SIZE);
+		sb->v.nbufs = PLBUF_SIM_MAX_BUFS;
 		c.bank = i;
 		c.dev = b->base;
 		c.phys = b->base;
@@ -472,26 +485,35 @@ static int sim_sync(struct plbuf_ctx *ctx, const struct plbuf_chunk *c, uint64_t
 {
 	struct sim *s = plbuf__priv(ctx);
 	const struct plbuf_sim_bankv *v = &((const struct sim_bank *)c->priv)->v;
-	uint64_t end = off + len, x, y;
 	int tracking = s->hdr->check != PLBUF_SIM_CHECK_OFF;
 
-	if (dir == PLBUF_SYNC_TO_DEVICE) {
-		for (x = plbuf__sim_next_dirty(v, off, end); x < end;
-		     x = plbuf__sim_next_dirty(v, y, end)) {
-			y = plbuf__sim_write_back(v, x, end);
-			if (tracking) /* the device's writes there are overwritten */
-				memset(v->state + x / v->line, 0, (y - x) / v->line);
-		}
-		return 0;
-	}
-	memcpy(v->cpu + off, v->dev + off, len);
-	memcpy(v->clean + off, v->cpu + off, len);
-	if (tracking)
-		memset(v->state + off / v->line, 0, len / v->line);
+	if (dir == PLBUF_SYNC_TO_DEVICE)
+		plbuf__sim_flush(v, off, off + len, tracking);
+	else
+		plbuf__sim_refill(v, off, off + len, tracking);
 	return 0;
 }
 
 /* ---------------------------------------------------------------- the DMA-API checker, CPU side */
+
+/* The first line state byte in [i, e) that is not 0, or e; 8 at a time: most are 0. */
+static uint64_t next_marked(const uint8_t *state, uint64_t i, uint64_t e)
+{
+	for (; i < e && (i & 7); i++)
+		if (state[i])
+			return i;
+	for (; i + 8 <= e; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, state + i, 8);
+		if (w)
+			break;
+	}
+	for (; i < e; i++)
+		if (state[i])
+			return i;
+	return e;
+}
 
 /* The lines of [lo, hi) the CPU dirtied that the device also wrote (both) or, with interior, any
  * dirty line with neither edge in it; *first / *end bound them.  Returns how many. */
@@ -503,10 +525,12 @@ static uint64_t owned_writes(const struct plbuf_sim_bankv *v, uint64_t lo, uint6
 
 	if (in_lo >= in_hi) { /* only lines the device wrote can matter: their state bytes first */
 		for (uint64_t i = lo / v->line, e = hi / v->line; i < e; i++) {
-			uint64_t x = i * v->line;
+			uint64_t x;
 
-			if (!(v->state[i] & PLBUF_SIM_LINE_DEV_WRITTEN) ||
-			    plbuf__sim_next_dirty(v, x, x + v->line) != x)
+			if ((i = next_marked(v->state, i, e)) == e)
+				break;
+			x = i * v->line;
+			if (plbuf__sim_next_dirty(v, x, x + v->line) != x)
 				continue;
 			if (!n++)
 				*first = x;
@@ -606,6 +630,15 @@ static void refill_clean(struct sim *s, const struct plbuf_sim_bankv *v, uint64_
 	}
 }
 
+/* Whether a buffer of bank v goes in the table of live buffers that device-side reports name
+ * buffers from: with the checker on (only then are there reports), in a non-coherent bank (only
+ * there are there device-side reports), and by the process that created the file (a forked child
+ * allocates from its own copy of the pool: its device addresses may be its parent's too). */
+static int listed(const struct sim *s, const struct plbuf_sim_bankv *v)
+{
+	return v->cpu && s->hdr->check != PLBUF_SIM_CHECK_OFF && s->creator == getpid();
+}
+
 static int sim_watch(struct plbuf_ctx *ctx, const struct plbuf_watch *w)
 {
 	struct sim *s = plbuf__priv(ctx);
@@ -617,10 +650,15 @@ static int sim_watch(struct plbuf_ctx *ctx, const struct plbuf_watch *w)
 
 		if (!err && v->cpu && w->cached)
 			refill_clean(s, v, w->off, w->off + w->len);
+		if (!err && listed(s, v))
+			plbuf__sim_buf_add(v->bufs, v->nbufs, w->c->dev + w->off, w->len, w->buf_dev,
+					   w->buf_len);
 		return err;
 	}
 	if (s->hdr->check == PLBUF_SIM_CHECK_OFF)
 		return 0;
+	if (w->ev == PLBUF_WATCH_FREE && listed(s, v))
+		plbuf__sim_buf_del(v->bufs, v->nbufs, w->c->dev + w->off);
 	switch (w->ev) {
 	case PLBUF_WATCH_BAD_SYNC:
 		plbuf__sim_report(s->hdr, PLBUF_SIM_BAD_SYNC, v->name, w->buf_dev, w->buf_len,
