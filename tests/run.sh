@@ -8,7 +8,7 @@
 # else fail; then every suite tests/suites/*.sh, which may report several results with lines
 # "RESULT pass|fail|skip NAME [reason]" (otherwise its exit status counts as one result).
 #   NAME        run only these: a test program (t_views), a suite (cli, or suite/cli.sh), or a shell
-#               pattern of them ('t_zocl_*'); an argument that is a directory is a build directory
+#               pattern of them ('t_zocl_*'); a directory holding tests/t_* is a build directory
 #   -x NAME     leave these out (same forms; may be repeated)
 #   --programs  only the t_* programs (`make test`);  --suites  only the suites (`make check-S`)
 #   -j N        run N test programs at a time (default 1; suites always run one at a time)
@@ -37,7 +37,13 @@ while [ $# -gt 0 ]; do
 	-j) shift; jobs=${1:?-j needs a number} ;;
 	-j*) jobs=${1#-j} ;;
 	-h|--help) sed -n '2,/^# The last line/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) if [ -d "$1" ]; then builds+=("${1%/}"); else names+=("$1"); fi ;;
+	# A build directory holds test programs (or a recorded configuration): python/ and cli/ of
+	# the source tree are not builds, and "cli" then names the suite.
+	*) if compgen -G "${1%/}/tests/t_*" >/dev/null || [ -f "${1%/}/config.mk" ]; then
+		builds+=("${1%/}")
+	   else
+		names+=("$1")
+	   fi ;;
 	esac
 	shift
 done

@@ -119,6 +119,21 @@ class AllocOpts(ctypes.Structure):
         super().__init__(**dict(zip(self._OPTIONS, args)), **kw)
 
 
+class SimAccess(ctypes.Structure):
+    """struct plbuf_sim_access: one driver access to a device model's window."""
+    _fields_ = [
+        ("window", ctypes.c_int),
+        ("write", ctypes.c_int),
+        ("width", ctypes.c_int),
+        ("reserved0", ctypes.c_uint32),
+        ("offset", ctypes.c_uint64),
+        ("value", ctypes.c_uint64),
+        ("seq", ctypes.c_uint32),
+        ("reserved1", ctypes.c_uint32),
+        ("reserved", ctypes.c_uint64 * 4),
+    ]
+
+
 def _proto(name, restype, *argtypes):
     f = getattr(lib, name)
     f.restype = restype

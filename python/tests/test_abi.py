@@ -19,6 +19,7 @@ STRUCTS = {
     "plbuf_bank_info": _lib.BankInfo,
     "plbuf_probe_info": _lib.ProbeInfo,
     "plbuf_alloc_opts": _lib.AllocOpts,
+    "plbuf_sim_access": _lib.SimAccess,
 }
 CONSTANTS = {
     "PLBUF_MAXDIM": _lib.MAXDIM,

@@ -67,9 +67,8 @@ def test_uio_by_name(root):
 
 
 # The device model's side, for the sim test: plbuf_sim_model_* through ctypes.
-class Access(ctypes.Structure):
-    _fields_ = [("window", ctypes.c_int), ("write", ctypes.c_int), ("width", ctypes.c_int),
-                ("offset", ctypes.c_uint64), ("value", ctypes.c_uint64), ("seq", ctypes.c_uint32)]
+# struct plbuf_sim_access, mirrored once in _lib (python/tests/test_abi.py checks it against C).
+Access = _lib.SimAccess
 
 
 def _model_api():
