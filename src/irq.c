@@ -217,6 +217,8 @@ PLBUF_EXPORT plbuf_irq *plbuf_irq_open_vfio(plbuf_ctx *ctx, int index, int vecto
 	return q;
 }
 
+/* Shaped like plbuf_mmio_open_sim (make, open the model's end, free keeping errno) on purpose:
+ * each owns a different handle and model, and the shared part is only the error path. */
 PLBUF_EXPORT plbuf_irq *plbuf_irq_open_sim(plbuf_ctx *ctx, int line)
 {
 	struct plbuf_irq *q = irq_new(IRQ_SIM);

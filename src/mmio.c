@@ -213,6 +213,8 @@ PLBUF_EXPORT plbuf_mmio *plbuf_mmio_open_vfio(plbuf_ctx *ctx, int bar)
 	return m;
 }
 
+/* Shaped like plbuf_irq_open_sim on purpose: a different handle and model; only the error path
+ * is shared. */
 PLBUF_EXPORT plbuf_mmio *plbuf_mmio_open_sim(plbuf_ctx *ctx, const char *window)
 {
 	struct plbuf_mmio *m = mmio_new(MMIO_SIM, 0, PLBUF_NO_ADDRESS);

@@ -180,46 +180,48 @@ PLBUF_EXPORT void *plbuf_sim_translate(plbuf_sim_dev *d, uint64_t addr, uint64_t
 	return v ? v->dev + (addr - v->base) : NULL;
 }
 
-PLBUF_EXPORT int plbuf_sim_read(plbuf_sim_dev *d, uint64_t addr, void *dst, uint64_t len)
+/* The device reads or writes [addr, addr + len): a read is shown to the checker before its bytes
+ * are copied out, a write after its bytes are copied in.  With no buffer (the declare_ calls) only
+ * the checker is told: the caller's model moved the bytes itself. */
+static int dev_access(plbuf_sim_dev *d, int write, uint64_t addr, void *dst, const void *src,
+		      uint64_t len, const char *what)
 {
-	const struct plbuf_sim_bankv *v = find(d, addr, len, "read");
+	const struct plbuf_sim_bankv *v = find(d, addr, len, what);
+	uint64_t off;
 
 	if (!v)
 		return -errno;
-	plbuf__sim_dev_read(d->live, v, addr - v->base, len);
-	memcpy(dst, v->dev + (addr - v->base), len);
+	off = addr - v->base;
+	if (!write) {
+		plbuf__sim_dev_read(d->live, v, off, len);
+		if (dst)
+			memcpy(dst, v->dev + off, len);
+	} else {
+		if (src)
+			memcpy(v->dev + off, src, len);
+		plbuf__sim_dev_write(d->live, v, off, len);
+	}
 	return 0;
+}
+
+PLBUF_EXPORT int plbuf_sim_read(plbuf_sim_dev *d, uint64_t addr, void *dst, uint64_t len)
+{
+	return dev_access(d, 0, addr, dst, NULL, len, "read");
 }
 
 PLBUF_EXPORT int plbuf_sim_write(plbuf_sim_dev *d, uint64_t addr, const void *src, uint64_t len)
 {
-	const struct plbuf_sim_bankv *v = find(d, addr, len, "write");
-
-	if (!v)
-		return -errno;
-	memcpy(v->dev + (addr - v->base), src, len);
-	plbuf__sim_dev_write(d->live, v, addr - v->base, len);
-	return 0;
+	return dev_access(d, 1, addr, NULL, src, len, "write");
 }
 
 PLBUF_EXPORT int plbuf_sim_declare_read(plbuf_sim_dev *d, uint64_t addr, uint64_t len)
 {
-	const struct plbuf_sim_bankv *v = find(d, addr, len, "declare_read");
-
-	if (!v)
-		return -errno;
-	plbuf__sim_dev_read(d->live, v, addr - v->base, len);
-	return 0;
+	return dev_access(d, 0, addr, NULL, NULL, len, "declare_read");
 }
 
 PLBUF_EXPORT int plbuf_sim_declare_write(plbuf_sim_dev *d, uint64_t addr, uint64_t len)
 {
-	const struct plbuf_sim_bankv *v = find(d, addr, len, "declare_write");
-
-	if (!v)
-		return -errno;
-	plbuf__sim_dev_write(d->live, v, addr - v->base, len);
-	return 0;
+	return dev_access(d, 1, addr, NULL, NULL, len, "declare_write");
 }
 
 PLBUF_EXPORT int plbuf_sim_dev_check_counts(plbuf_sim_dev *d, uint64_t *counts, int n)

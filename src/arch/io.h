@@ -20,6 +20,8 @@
 #ifndef PLBUF_ARCH_IO_H
 #define PLBUF_ARCH_IO_H
 
+/* Two chains of the same shape, deliberately: one per direction, and each architecture's barrier
+ * differs by direction (see the table above); merging them would hide which instruction is which. */
 static inline void plbuf__io_before_write(void)
 {
 #if defined(__aarch64__)
