@@ -51,7 +51,9 @@ c_int64_p = ctypes.POINTER(ctypes.c_int64)
 
 # The mirrors of plbuf.h's structs, field for field, reserved bytes included (python/tests/
 # test_abi.py compares them with the C compiler's sizes and offsets).  On 32-bit systems a pointer
-# in the options struct is followed by 4 reserved bytes (PLBUF_PTR_PAD_).
+# in the options struct is followed by 4 reserved bytes (PLBUF_PTR_PAD_).  Their runs of alike
+# fields are deliberate: each class is one C struct, and building them from shared pieces would
+# spoil reading them line by line against plbuf.h.
 _PTR_PAD = [("reserved1", ctypes.c_uint32)] if ctypes.sizeof(ctypes.c_void_p) == 4 else []
 
 

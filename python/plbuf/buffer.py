@@ -159,6 +159,22 @@ _FOREIGN = ("device_address", "coherent", "bo", "device", "offset", "memory", "p
             "return_to")
 
 
+def _pynq_attr(name, doc):
+    """One of PYNQ's settable attributes (pointer, return_to): kept on the plbuf allocation while
+    the buffer is plbuf's, else on the array's foreign-memory record."""
+    def get(self):
+        a = self._plbuf
+        return getattr(a, name) if a is not None else self._foreign(name, name)
+
+    def set_(self, value):
+        a = self._plbuf
+        if a is not None:
+            setattr(a, name, value)
+        else:
+            self._set_foreign(name, value)
+    return property(get, set_, doc=doc)
+
+
 class Buffer(np.ndarray):
     """A numpy array over plbuf DMA memory (see allocate()).  Slices, reshapes and other views
     are Buffers too, with their own device address and sync span.  PynqBuffer is the same class."""
@@ -349,6 +365,9 @@ class Buffer(np.ndarray):
         else:
             self._set_foreign("memory", value)
 
+    # bo, device and offset below look alike (plbuf's answer, else the foreign record's; setting
+    # only on foreign memory) but each getter says something different for plbuf memory, so they
+    # stay written out; pointer and return_to, whose logic is the same, share _pynq_attr.
     @property
     def bo(self):
         """PYNQ's buffer-object handle: None for plbuf memory (libplbuf keeps its BOs to itself;
@@ -382,34 +401,11 @@ class Buffer(np.ndarray):
     def offset(self, value):
         self._set_foreign("offset", value)
 
-    @property
-    def pointer(self):
-        """PYNQ's pointer: with allocate(..., cache=c), what freebuffer() hands to
-        c.return_pointer() for allocate(..., pointer=p) to reuse; else None (or what was set)."""
-        a = self._plbuf
-        return a.pointer if a is not None else self._foreign("pointer", "pointer")
-
-    @pointer.setter
-    def pointer(self, value):
-        a = self._plbuf
-        if a is not None:
-            a.pointer = value
-        else:
-            self._set_foreign("pointer", value)
-
-    @property
-    def return_to(self):
-        """PYNQ's return_to: the cache freebuffer() returns the pointer to, or None."""
-        a = self._plbuf
-        return a.return_to if a is not None else self._foreign("return_to", "return_to")
-
-    @return_to.setter
-    def return_to(self, value):
-        a = self._plbuf
-        if a is not None:
-            a.return_to = value
-        else:
-            self._set_foreign("return_to", value)
+    pointer = _pynq_attr("pointer", "PYNQ's pointer: with allocate(..., cache=c), what freebuffer() "
+                         "hands to c.return_pointer() for allocate(..., pointer=p) to reuse; else "
+                         "None (or what was set).")
+    return_to = _pynq_attr("return_to", "PYNQ's return_to: the cache freebuffer() returns the "
+                           "pointer to, or None.")
 
     @property
     def plbuf_handle(self):
