@@ -20,9 +20,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(a.alignment >= 1 && (a.alignment & (a.alignment - 1)) == 0);
 		uint64_t n = a.base_itemsize;
 
+		/* A 0 anywhere makes the sub-array empty, as numpy says ("(2147483647,2147483647,0,
+		 * 2147483647)i8" is V0): the product of the others may well overflow before it. */
 		for (int i = 0; i < a.subndim; i++) {
 			FZ_CHECK(a.subshape[i] >= 0);
-			if (n && (uint64_t)a.subshape[i] > UINT64_MAX / n)
+			if (a.subshape[i] == 0)
+				n = 0;
+		}
+		for (int i = 0; i < a.subndim && n; i++) {
+			if ((uint64_t)a.subshape[i] > UINT64_MAX / n)
 				abort();
 			n *= (uint64_t)a.subshape[i];
 		}
