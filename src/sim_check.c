@@ -91,6 +91,19 @@ uint64_t plbuf__sim_next_clean(const struct plbuf_sim_bankv *v, uint64_t off, ui
  * 16 MiB of dirty lines 1.3x faster; 1 to 4 MiB 5% slower). */
 #define NT_MIN (8u << 20)
 
+/* A 64-byte line (y0, y1) stored at p: past the caches when nt. */
+__attribute__((target("avx2"), always_inline)) static inline void
+store_line_avx2(__m256i *p, __m256i y0, __m256i y1, int nt)
+{
+	if (nt) {
+		_mm256_stream_si256(p, y0);
+		_mm256_stream_si256(p + 1, y1);
+	} else {
+		_mm256_store_si256(p, y0);
+		_mm256_store_si256(p + 1, y1);
+	}
+}
+
 __attribute__((target("avx2"))) static void flush_block_avx2(const struct plbuf_sim_bankv *v,
 							      uint64_t off, uint64_t end,
 							      int tracking, int nt)
@@ -107,15 +120,8 @@ __attribute__((target("avx2"))) static void flush_block_avx2(const struct plbuf_
 
 			if (_mm256_testz_si256(x, x))
 				continue;
-			if (nt) {
-				_mm256_stream_si256(d, y0);
-				_mm256_stream_si256(d + 1, y1);
-			} else {
-				_mm256_store_si256(d, y0);
-				_mm256_store_si256(d + 1, y1);
-			}
-			_mm256_store_si256(k, y0);
-			_mm256_store_si256(k + 1, y1);
+			store_line_avx2(d, y0, y1, nt);
+			store_line_avx2(k, y0, y1, 0);
 			if (tracking)
 				v->state[off / 64] = 0;
 		}
@@ -150,15 +156,8 @@ refill_lines_avx2(const struct plbuf_sim_bankv *v, uint64_t off, uint64_t end, i
 		__m256i *c = (__m256i *)(v->cpu + off), *k = (__m256i *)(v->clean + off);
 		__m256i y0 = _mm256_load_si256(d), y1 = _mm256_load_si256(d + 1);
 
-		_mm256_store_si256(c, y0);
-		_mm256_store_si256(c + 1, y1);
-		if (nt) {
-			_mm256_stream_si256(k, y0);
-			_mm256_stream_si256(k + 1, y1);
-		} else {
-			_mm256_store_si256(k, y0);
-			_mm256_store_si256(k + 1, y1);
-		}
+		store_line_avx2(c, y0, y1, 0);
+		store_line_avx2(k, y0, y1, nt);
 	}
 }
 
