@@ -306,7 +306,8 @@ const char *plbuf_sim_name(const plbuf_ctx *ctx);
 plbuf_sim_dev *plbuf_sim_attach(const char *name);
 void plbuf_sim_detach(plbuf_sim_dev *dev); /* NULL is ignored */
 /* A pointer to device memory [addr, addr+len), or NULL (errno ERANGE) when the range is not
- * inside one bank; sim_read/sim_write copy it and return 0, -ERANGE or -EINVAL (dev NULL). */
+ * inside one bank; sim_read/sim_write copy it and return 0, -ERANGE or -EINVAL (dev NULL, or
+ * no dst/src for a non-zero len). */
 void *plbuf_sim_translate(plbuf_sim_dev *dev, uint64_t addr, uint64_t len);
 int plbuf_sim_read(plbuf_sim_dev *dev, uint64_t addr, void *dst, uint64_t len);
 int plbuf_sim_write(plbuf_sim_dev *dev, uint64_t addr, const void *src, uint64_t len);

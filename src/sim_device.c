@@ -206,11 +206,19 @@ static int dev_access(plbuf_sim_dev *d, int write, uint64_t addr, void *dst, con
 
 PLBUF_EXPORT int plbuf_sim_read(plbuf_sim_dev *d, uint64_t addr, void *dst, uint64_t len)
 {
+	if (!dst && len)
+		return plbuf__err(EINVAL, "plbuf_sim_read: no buffer to read %llu bytes into (a model "
+				  "that moves bytes itself calls plbuf_sim_declare_read)",
+				  (unsigned long long)len);
 	return dev_access(d, 0, addr, dst, NULL, len, "read");
 }
 
 PLBUF_EXPORT int plbuf_sim_write(plbuf_sim_dev *d, uint64_t addr, const void *src, uint64_t len)
 {
+	if (!src && len)
+		return plbuf__err(EINVAL, "plbuf_sim_write: no buffer to write %llu bytes from (a model "
+				  "that moves bytes itself calls plbuf_sim_declare_write)",
+				  (unsigned long long)len);
 	return dev_access(d, 1, addr, NULL, src, len, "write");
 }
 

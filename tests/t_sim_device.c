@@ -22,6 +22,10 @@ int main(void)
 	CHECK(plbuf_sim_write(dev, plbuf_device_address(b) + 10, "hello", 5) == 0);
 	CHECK(memcmp((char *)plbuf_data(b) + 10, "hello", 5) == 0);
 	CHECK(plbuf_sim_read(dev, 0x20100000, got, 1) == -ERANGE);
+	/* no buffer: a clear error, not a crash (models that move bytes themselves declare them) */
+	CHECK(plbuf_sim_read(dev, plbuf_device_address(b), NULL, 4) == -EINVAL && strstr(plbuf_errmsg(), "declare_read"));
+	CHECK(plbuf_sim_write(dev, plbuf_device_address(b), NULL, 4) == -EINVAL);
+	CHECK(plbuf_sim_read(dev, plbuf_device_address(b), NULL, 0) == 0);
 	CHECK(plbuf_sim_name(ctx) && plbuf_sim_name(NULL) == NULL);
 	plbuf_free(b);
 	plbuf_sim_detach(dev);
