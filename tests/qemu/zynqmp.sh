@@ -85,6 +85,12 @@ qh_tools qemu-system-arm:"command -v qemu-system-aarch64" \
 	device-tree-compiler:"command -v fdtput" \
 	gcc-aarch64-linux-gnu:"command -v aarch64-linux-gnu-gcc-12" \
 	libc6-dev-arm64-cross:"[ -f /usr/aarch64-linux-gnu/lib/libc.a ]"
+# The drivers' sources (zocl, u-dma-buf) are test inputs beside the clone, as for the arm64 boots:
+# without them every case skips, saying so (a fresh root has only the clone).
+vendor=${PLBUF_VENDOR:-$top/../shared/vendor}
+for f in xrt-zocl-963c58ee.tar.gz u-dma-buf-5.5.0.tar.gz; do
+	[ -f "$vendor/$f" ] || all_results skip "no $vendor/$f (the drivers' sources; set PLBUF_VENDOR)"
+done
 # shellcheck disable=SC2086 # word lists
 qh_kernel linux-image-arm64 arm64 $DRM_MODULES $VFIO_MODULES
 
@@ -99,13 +105,13 @@ echo "headers and busybox for $pkg ready ($(elapsed "$t") s)"
 # The drivers, built as the arm64 boots build them (the same outputs, cached there).
 t=$(date +%s.%N)
 a64=$out/arm64
-if ! bash tests/qemu/zocl/build.sh "$hdr" "$(pwd)/$a64/zocl" fixed > "$zd/zocl.log" 2>&1; then
+if ! ZOCL_TARBALL=$vendor/xrt-zocl-963c58ee.tar.gz bash tests/qemu/zocl/build.sh "$hdr" "$(pwd)/$a64/zocl" fixed > "$zd/zocl.log" 2>&1; then
 	sed 's/^/  zocl| /' "$zd/zocl.log" | tail -n 20
 	all_results fail "building zocl failed (see $zd/zocl.log)"
 fi
 # shellcheck disable=SC2030,SC2031 # the cross-build's variables are for kmod.sh only
 ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KMOD_MAKE=module tests/qemu/kmod.sh build "$hdr" \
-	"$top/../shared/vendor/u-dma-buf-5.5.0.tar.gz" "$a64/kmod/u-dma-buf-5.5.0" >/dev/null ||
+	"$vendor/u-dma-buf-5.5.0.tar.gz" "$a64/kmod/u-dma-buf-5.5.0" >/dev/null ||
 	all_results fail "building u-dma-buf 5.5.0 for arm64 failed (see $a64/kmod/u-dma-buf-5.5.0/build.log)"
 echo "zocl and u-dma-buf 5.5.0 built ($(elapsed "$t") s)"
 
