@@ -118,10 +118,7 @@ qh_tools qemu-system-arm:"command -v qemu-system-aarch64" \
 	device-tree-compiler:"command -v dtc" \
 	gcc-aarch64-linux-gnu:"command -v aarch64-linux-gnu-gcc-12" \
 	libc6-dev-arm64-cross:"[ -f /usr/aarch64-linux-gnu/lib/libc.a ]"
-vendor=${PLBUF_VENDOR:-$top/../shared/vendor}
-for f in xrt-zocl-963c58ee.tar.gz u-dma-buf-5.5.0.tar.gz; do
-	[ -f "$vendor/$f" ] || all_results skip "no $vendor/$f (the drivers' sources; set PLBUF_VENDOR)"
-done
+qh_vendor xrt-zocl-963c58ee.tar.gz u-dma-buf-5.5.0.tar.gz
 qemu-system-aarch64 --version | head -n 1
 # shellcheck disable=SC2086 # word lists
 qh_kernel linux-image-arm64 arm64 $DRM_MODULES $VFIO_MODULES

@@ -41,6 +41,17 @@ all_results() { # status reason
 	exit "$([ "$1" = fail ] && echo 1 || echo 0)"
 }
 
+# The drivers' sources are test inputs beside the clone (../shared/vendor, or PLBUF_VENDOR): sets
+# $vendor; without one of the tarballs named, every case skips, saying so (a fresh root has only
+# the clone).
+qh_vendor() { # tarball...
+	local f
+	vendor=${PLBUF_VENDOR:-$top/../shared/vendor}
+	for f in "$@"; do
+		[ -f "$vendor/$f" ] || all_results skip "no $vendor/$f (the drivers' sources; set PLBUF_VENDOR)"
+	done
+}
+
 # Keeps the boots named (all when none is); exits 2 on an unknown name.
 qh_select() {
 	local b
